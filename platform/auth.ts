@@ -1,0 +1,97 @@
+// Who is calling: user tokens (issued by the users subgraph, verified by the gateway
+// and again by every subgraph, so a subgraph never trusts a bare header) and
+// service tokens (held only by our own services, for the hidden internal operations).
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { PlatformConfig } from './config.js';
+
+export type Role = 'CUSTOMER' | 'ADMIN';
+
+export type Caller =
+  | { kind: 'user'; userId: string; role: Role }
+  | { kind: 'service'; service: string };
+
+const INTERNAL_AUDIENCE = 'supergraph-internal';
+const SERVICE_TOKEN_TTL_SECONDS = 300;
+
+export class InvalidTokenError extends Error {
+  constructor(readonly reason: 'expired' | 'invalid') {
+    super(reason === 'expired' ? 'The token has expired; sign in again.' : 'The token is not valid.');
+    this.name = 'InvalidTokenError';
+  }
+}
+
+export interface Tokens {
+  signUser(user: { id: string; role: Role }): Promise<string>;
+  signService(service: string): Promise<string>;
+  /** Verifies a bearer token of either kind; throws InvalidTokenError. */
+  verify(token: string): Promise<Caller>;
+}
+
+export function createTokens(config: Pick<PlatformConfig, 'jwtSecret' | 'jwtIssuer' | 'jwtAudience' | 'jwtTtlSeconds' | 'internalSecret'>): Tokens {
+  const userKey = new TextEncoder().encode(config.jwtSecret);
+  const serviceKey = new TextEncoder().encode(config.internalSecret);
+
+  async function verifyWith(token: string, key: Uint8Array, audience: string) {
+    try {
+      const { payload } = await jwtVerify(token, key, { issuer: config.jwtIssuer, audience, algorithms: ['HS256'] });
+      return payload;
+    } catch (error) {
+      throw new InvalidTokenError(error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid');
+    }
+  }
+
+  return {
+    signUser: (user) =>
+      new SignJWT({ role: user.role })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(user.id)
+        .setIssuer(config.jwtIssuer)
+        .setAudience(config.jwtAudience)
+        .setIssuedAt()
+        .setExpirationTime(`${config.jwtTtlSeconds}s`)
+        .sign(userKey),
+
+    signService: (service) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(service)
+        .setIssuer(config.jwtIssuer)
+        .setAudience(INTERNAL_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime(`${SERVICE_TOKEN_TTL_SECONDS}s`)
+        .sign(serviceKey),
+
+    async verify(token) {
+      // The audience tells which key to check against; a user token can never pass
+      // as a service token because the two are signed with different secrets.
+      const [, body] = token.split('.');
+      const audience = peekAudience(body);
+      if (audience === INTERNAL_AUDIENCE) {
+        const payload = await verifyWith(token, serviceKey, INTERNAL_AUDIENCE);
+        if (!payload.sub) throw new InvalidTokenError('invalid');
+        return { kind: 'service', service: payload.sub };
+      }
+      const payload = await verifyWith(token, userKey, config.jwtAudience);
+      if (!payload.sub || (payload.role !== 'CUSTOMER' && payload.role !== 'ADMIN')) throw new InvalidTokenError('invalid');
+      return { kind: 'user', userId: payload.sub, role: payload.role };
+    },
+  };
+}
+
+/** Reads the bearer token of an Authorization header; undefined when there is none. */
+export function bearerToken(header: string | undefined | null): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new InvalidTokenError('invalid');
+  return match[1];
+}
+
+// Private: only used to choose a key; the verification that follows is what counts.
+function peekAudience(body: string | undefined): unknown {
+  if (!body) return undefined;
+  try {
+    return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')).aud;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,143 @@
+// Boots a subgraph the same way for all of them: open its database, apply its
+// migrations, connect Prisma, seed, build the server. Each subgraph's server.ts only
+// says what is its own (schema, resolvers, Prisma client, seed data).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import { createTokens, type Tokens } from './auth.js';
+import { envBool, envInt, envString, envUrl, readPlatformConfig, type PlatformConfig } from './config.js';
+import { openDatabase, type Database } from './database.js';
+import { fromRoot } from './paths.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { isUpToDate, migrate } from './migrator.js';
+import type { RunningServer } from './http.js';
+import {
+  countQueries,
+  createSubgraphServer,
+  type BaseContext,
+  type GraphQLResolverMap,
+  type QueryStats,
+  type SubgraphServer,
+} from './subgraph.js';
+
+/** The parts of a generated PrismaClient the platform uses. */
+export interface PrismaLike {
+  $on(event: 'query', callback: (event: { duration: number }) => void): void;
+  $queryRawUnsafe(query: string): Promise<unknown>;
+  $disconnect(): Promise<void>;
+}
+
+/** What every subgraph reads from the environment, by the naming convention <NAME>_PORT, <NAME>_DATABASE_URL. */
+export interface SubgraphSettings {
+  platform: PlatformConfig;
+  databaseUrl?: string;
+  dataDir: string;
+  migrationsDir: string;
+  port: number;
+  host: string;
+  seedDemoData: boolean;
+}
+
+export function readSubgraphSettings(env: Record<string, string | undefined>, name: string, defaultPort: number): SubgraphSettings {
+  const prefix = name.toUpperCase();
+  const databaseUrl = envUrl(env, `${prefix}_DATABASE_URL`, ['postgres:', 'postgresql:']);
+  return {
+    platform: readPlatformConfig(env),
+    port: envInt(env, `${prefix}_PORT`, defaultPort, { max: 65535 }),
+    host: envString(env, 'HOST', '127.0.0.1'),
+    databaseUrl,
+    dataDir: path.resolve(envString(env, 'DATA_DIR', fromRoot('data')), name),
+    migrationsDir: fromRoot(`prisma/${name}/migrations`),
+    // Demo data belongs to the embedded default; a PostgreSQL deployment asks for it.
+    seedDemoData: envBool(env, 'SEED_DEMO_DATA', !databaseUrl),
+  };
+}
+
+export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends BaseContext> {
+  name: string;
+  schemaFile: string;
+  resolvers: GraphQLResolverMap<TContext>;
+  createPrisma(adapter: Database['adapter']): TPrisma;
+  createContext(shared: { prisma: TPrisma; tokens: Tokens; metrics: Metrics }): (base: BaseContext) => TContext;
+  seed?(prisma: TPrisma, log: Logger): Promise<void>;
+  /** Work the subgraph does on its own while it runs (sweepers); returns how to stop it. */
+  background?(prisma: TPrisma, log: Logger): () => Promise<void>;
+}
+
+export interface SubgraphService<TPrisma, TContext extends BaseContext> {
+  name: string;
+  server: SubgraphServer<TContext>;
+  prisma: TPrisma;
+  database: Database;
+  tokens: Tokens;
+  stats: QueryStats;
+  metrics: Metrics;
+  /** Listens on `port` (0 picks a free one); defaults to the configured port and host. */
+  listen(port?: number, host?: string): Promise<RunningServer>;
+  /** Stops listening (in-flight requests finish), disconnects Prisma and closes the database. */
+  stop(): Promise<void>;
+}
+
+export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends BaseContext>(
+  definition: SubgraphDefinition<TPrisma, TContext>,
+  settings: SubgraphSettings,
+  options: { database?: Database; log?: Logger; metrics?: Metrics } = {},
+): Promise<SubgraphService<TPrisma, TContext>> {
+  const log = options.log ?? createLogger(definition.name, settings.platform.logLevel);
+  const metrics = options.metrics ?? createMetrics(definition.name);
+  const database = options.database ?? (await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir }));
+  try {
+    const applied = await migrate(database, settings.migrationsDir);
+    if (applied.length > 0) log.info({ applied, database: database.location }, 'migrations applied');
+
+    const prisma = definition.createPrisma(database.adapter);
+    const stats = countQueries(prisma, metrics);
+    await definition.seed?.(prisma, log);
+
+    const tokens = createTokens(settings.platform);
+    let migrated = false;
+    const server = createSubgraphServer<TContext>({
+      name: definition.name,
+      typeDefs: parse(readFileSync(definition.schemaFile, 'utf8')),
+      resolvers: definition.resolvers,
+      platform: settings.platform,
+      log,
+      tokens,
+      createContext: definition.createContext({ prisma, tokens, metrics }),
+      metrics,
+      async ready() {
+        await prisma.$queryRawUnsafe('SELECT 1');
+        // Once every migration is seen applied it stays so for this process's life.
+        migrated ||= await isUpToDate(database, settings.migrationsDir);
+        return migrated;
+      },
+    });
+
+    const stopBackground = definition.background?.(prisma, log);
+    let running: RunningServer | undefined;
+    return {
+      name: definition.name,
+      server,
+      prisma,
+      database,
+      tokens,
+      stats,
+      metrics,
+      async listen(port = settings.port, host = settings.host) {
+        running = await server.listen(port, host);
+        return running;
+      },
+      async stop() {
+        await stopBackground?.();
+        if (running) await running.close();
+        else await server.apollo.stop();
+        await prisma.$disconnect();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close().catch(() => {});
+    throw error;
+  }
+}

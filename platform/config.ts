@@ -1,0 +1,92 @@
+// Reading settings from the environment: every service's config.ts is built from
+// these, so a missing or malformed value stops start-up with a message naming it.
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function envString(env: Env, name: string, fallback?: string): string {
+  const value = env[name]?.trim();
+  if (value) return value;
+  if (fallback !== undefined) return fallback;
+  throw new ConfigError(name, 'is required but not set.');
+}
+
+export function envOptional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+export function envInt(env: Env, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  const raw = envOptional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer between ${min} and ${max}, got "${raw}".`);
+  }
+  return value;
+}
+
+export function envBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = envOptional(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}".`);
+}
+
+export function envUrl(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = envOptional(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL.');
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${url.protocol}".`);
+  }
+  return raw;
+}
+
+/** Settings every process shares: the run mode and the token secrets. */
+export interface PlatformConfig {
+  production: boolean;
+  logLevel: string;
+  jwtSecret: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  jwtTtlSeconds: number;
+  internalSecret: string;
+}
+
+export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789';
+export const DEV_INTERNAL_SECRET = 'dev-only-internal-secret-change-me-01234';
+
+export function readPlatformConfig(env: Env = process.env): PlatformConfig {
+  const production = env.NODE_ENV === 'production';
+  const jwtSecret = envString(env, 'JWT_SECRET', production ? undefined : DEV_JWT_SECRET);
+  const internalSecret = envString(env, 'INTERNAL_SECRET', production ? undefined : DEV_INTERNAL_SECRET);
+  for (const [name, value, devDefault] of [
+    ['JWT_SECRET', jwtSecret, DEV_JWT_SECRET],
+    ['INTERNAL_SECRET', internalSecret, DEV_INTERNAL_SECRET],
+  ] as const) {
+    if (value.length < 32) throw new ConfigError(name, 'must be at least 32 characters long.');
+    if (production && value === devDefault) throw new ConfigError(name, 'is the documented development default; set a secret of your own in production.');
+  }
+  return {
+    production,
+    logLevel: envString(env, 'LOG_LEVEL', env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    jwtSecret,
+    jwtIssuer: envString(env, 'JWT_ISSUER', 'supergraph'),
+    jwtAudience: envString(env, 'JWT_AUDIENCE', 'supergraph-clients'),
+    jwtTtlSeconds: envInt(env, 'JWT_TTL_SECONDS', 3600, { min: 60, max: 30 * 24 * 3600 }),
+    internalSecret,
+  };
+}

@@ -1,0 +1,194 @@
+// The HTTP server every process runs: GraphQL on / and /graphql (Apollo Server's
+// framework-neutral executeHTTPGraphQLRequest, no web framework in between), plus
+// /health (the process is alive) and /ready (it can do its work), CORS and a body limit.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { Registry } from 'prom-client';
+import type { Logger } from './logger.js';
+
+export interface RequestInfo {
+  request: IncomingMessage;
+  requestId: string;
+}
+
+export interface HttpOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  context: (info: RequestInfo) => Promise<TContext>;
+  /** Whether the process can serve (database reachable, migrations applied…). */
+  ready: () => Promise<boolean>;
+  log: Logger;
+  /** Origins allowed to call from a browser; undefined answers no CORS request. */
+  corsOrigin?: (origin: string) => boolean;
+  /** Largest request body accepted, in bytes. @default 1 MiB */
+  maxBodyBytes?: number;
+  /** Served as Prometheus text at /metrics. */
+  metrics?: Registry;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then stops Apollo. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const GRAPHQL_PATHS = new Set(['/', '/graphql']);
+const CORS_HEADERS = 'content-type, authorization, apollo-require-preflight, x-apollo-operation-name, x-request-id';
+
+export async function serveHttp<TContext extends BaseContext>(
+  options: HttpOptions<TContext>,
+  port: number,
+  host = '0.0.0.0',
+): Promise<RunningServer> {
+  const { apollo, log } = options;
+  await apollo.start();
+  let closing = false;
+  const server = createServer((request, response) => {
+    // While stopping, answer what is in flight and close each connection after its
+    // response, so keep-alive clients move on instead of holding the process open.
+    if (closing) response.setHeader('connection', 'close');
+    handle(options, request, response).catch((error) => {
+      log.error({ err: error }, 'request handler failed');
+      if (!response.headersSent) sendJson(response, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    url: `http://localhost:${actualPort}/graphql`,
+    port: actualPort,
+    close: (graceMs = 10_000) => {
+      closing = true;
+      return closeGracefully(server, apollo, graceMs);
+    },
+  };
+}
+
+async function handle<TContext extends BaseContext>(options: HttpOptions<TContext>, request: IncomingMessage, response: ServerResponse) {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  // A client's own request id is kept (so its logs and ours line up) if it looks like one.
+  const offered = headerValue(request, 'x-request-id');
+  const requestId = offered && /^[\w.:-]{1,128}$/.test(offered) ? offered : randomUUID();
+  response.setHeader('x-request-id', requestId);
+  applyCors(options, request, response);
+
+  if (request.method === 'OPTIONS') {
+    response.writeHead(204).end();
+    return;
+  }
+  if (url.pathname === '/health') {
+    sendJson(response, 200, { status: 'ok' });
+    return;
+  }
+  if (url.pathname === '/ready') {
+    const ready = await options.ready().catch(() => false);
+    sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+    return;
+  }
+  if (url.pathname === '/metrics' && options.metrics) {
+    response.writeHead(200, { 'content-type': options.metrics.contentType }).end(await options.metrics.metrics());
+    return;
+  }
+  if (!GRAPHQL_PATHS.has(url.pathname)) {
+    sendJson(response, 404, errorBody(`Nothing at ${url.pathname}; GraphQL is served at /graphql.`, 'NOT_FOUND'));
+    return;
+  }
+
+  let body: unknown;
+  if (request.method === 'POST') {
+    const read = await readBody(request, options.maxBodyBytes ?? 1024 * 1024);
+    if (read.tooLarge) {
+      sendJson(response, 413, errorBody('The request body is too large.', 'BAD_REQUEST'));
+      return;
+    }
+    const contentType = headerValue(request, 'content-type') ?? '';
+    if (contentType.includes('json')) {
+      try {
+        body = read.text === '' ? undefined : JSON.parse(read.text);
+      } catch {
+        sendJson(response, 400, errorBody('The request body is not valid JSON.', 'BAD_REQUEST'));
+        return;
+      }
+    } else {
+      body = read.text;
+    }
+  }
+
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const result = await options.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+    context: () => options.context({ request, requestId }),
+  });
+  for (const [key, value] of result.headers) response.setHeader(key, value);
+  response.statusCode = result.status ?? 200;
+  if (result.body.kind === 'complete') {
+    response.end(result.body.string);
+    return;
+  }
+  for await (const chunk of result.body.asyncIterator) response.write(chunk);
+  response.end();
+}
+
+function applyCors<TContext extends BaseContext>(options: HttpOptions<TContext>, request: IncomingMessage, response: ServerResponse) {
+  const origin = headerValue(request, 'origin');
+  if (!origin || !options.corsOrigin?.(origin)) return;
+  response.setHeader('access-control-allow-origin', origin);
+  response.setHeader('vary', 'origin');
+  response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+  response.setHeader('access-control-allow-headers', CORS_HEADERS);
+  response.setHeader('access-control-expose-headers', 'x-request-id');
+  response.setHeader('access-control-max-age', '600');
+}
+
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+// Private: stops reading (and answers 413) as soon as the limit is passed, so a huge
+// body costs no more memory than the limit.
+function readBody(request: IncomingMessage, limit: number): Promise<{ text: string; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.removeAllListeners('data');
+        request.resume();
+        resolve({ text: '', tooLarge: true });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), tooLarge: false }));
+    request.on('error', reject);
+  });
+}
+
+function errorBody(message: string, code: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown) {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+async function closeGracefully(server: Server, apollo: { stop(): Promise<void> }, graceMs: number) {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+  await apollo.stop();
+}

@@ -1,0 +1,30 @@
+// Prisma's known request errors, recognised in one place so resolvers can turn them
+// into the contract's codes without each knowing Prisma's error numbers.
+
+interface KnownRequestError {
+  code: string;
+  meta?: Record<string, unknown>;
+}
+
+function known(error: unknown): KnownRequestError | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof (error as { code: unknown }).code === 'string') {
+    const code = (error as KnownRequestError).code;
+    if (/^P\d{4}$/.test(code)) return error as KnownRequestError;
+  }
+  return undefined;
+}
+
+/** A unique constraint refused the write (P2002). */
+export function isUniqueViolation(error: unknown): boolean {
+  return known(error)?.code === 'P2002';
+}
+
+/** An interactive transaction could not get a connection in time (P2028). */
+export function isTransactionStartTimeout(error: unknown): boolean {
+  return known(error)?.code === 'P2028';
+}
+
+/** The row an update or delete addressed does not exist (P2025). */
+export function isRecordNotFound(error: unknown): boolean {
+  return known(error)?.code === 'P2025';
+}

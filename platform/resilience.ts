@@ -1,0 +1,69 @@
+// How one service calls another: a circuit breaker per target (a dead target costs
+// milliseconds, not a timeout, until a half-open probe finds it back), and retries with
+// capped, jittered exponential backoff only where the caller says a call is safe to repeat.
+// Built on cockatiel; timeouts are the fetch's own AbortSignal so a slow answer is a failure.
+import {
+  BrokenCircuitError,
+  CircuitState,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+
+import type { Metrics } from './metrics.js';
+
+export { BrokenCircuitError };
+
+export interface ResilienceOptions {
+  /** Consecutive failures that open the breaker. @default 5 */
+  breakerThreshold?: number;
+  /** How long the breaker stays open before letting one probe through. @default 5000 */
+  halfOpenAfterMs?: number;
+  /** Extra attempts for calls marked repeatable. @default 2 */
+  retries?: number;
+}
+
+/** Where a policy reports its calls and its circuit's state. */
+export interface CallObserver {
+  target: string;
+  metrics: Metrics;
+}
+
+export interface CallPolicy {
+  breaker: CircuitBreakerPolicy;
+  /** Runs `call` through the breaker, retrying it when `repeatable` and it failed by `isFailure`. */
+  execute<T>(call: () => Promise<T>, repeatable: boolean): Promise<T>;
+}
+
+export function createCallPolicy(isFailure: (error: unknown) => boolean, options: ResilienceOptions = {}, observer?: CallObserver): CallPolicy {
+  const { breakerThreshold = 5, halfOpenAfterMs = 5000, retries = 2 } = options;
+  const failures = handleWhen((error) => !(error instanceof BrokenCircuitError) && isFailure(error));
+  const breaker = circuitBreaker(failures, { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(breakerThreshold) });
+  const retrying = retry(failures, { maxAttempts: retries, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) });
+  const target = observer?.target ?? 'unknown';
+  observer?.metrics.circuitState.set({ target }, 0);
+  breaker.onStateChange((state) => observer?.metrics.circuitState.set({ target }, state === CircuitState.Closed ? 0 : 1));
+
+  // Private: times each attempt, so a retried call shows as its attempts.
+  async function timed<T>(call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      return await call();
+    } catch (error) {
+      outcome = isFailure(error) ? 'unavailable' : 'error';
+      throw error;
+    } finally {
+      observer?.metrics.upstreamCalls.observe({ target, outcome }, (performance.now() - started) / 1000);
+    }
+  }
+
+  return {
+    breaker,
+    execute: (call, repeatable) =>
+      repeatable ? retrying.execute(() => breaker.execute(() => timed(call))) : breaker.execute(() => timed(call)),
+  };
+}

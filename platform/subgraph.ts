@@ -1,0 +1,101 @@
+// What every subgraph server has in common: the federated schema, who the caller is,
+// error masking, the HTTP endpoints, SQL statement counting and a clean stop.
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { DocumentNode } from 'graphql';
+import { bearerToken, InvalidTokenError, type Caller, type Tokens } from './auth.js';
+import type { PlatformConfig } from './config.js';
+import { createErrorFormatter, unauthenticated } from './errors.js';
+import type { Logger } from './logger.js';
+import { serveHttp, type RequestInfo, type RunningServer } from './http.js';
+import type { Metrics } from './metrics.js';
+import { requestLogPlugin } from './requestLog.js';
+
+export type { GraphQLResolverMap };
+
+/** What every subgraph's context carries; each subgraph adds its loaders and clients. */
+export interface BaseContext {
+  caller: Caller | null;
+  requestId: string;
+  log: Logger;
+}
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  platform: PlatformConfig;
+  log: Logger;
+  tokens: Tokens;
+  /** Adds the per-request parts (loaders above all) to the base context. */
+  createContext(base: BaseContext): TContext;
+  ready(): Promise<boolean>;
+  metrics: Metrics;
+}
+
+export interface SubgraphServer<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds a context as an HTTP request would, for executeOperation in tests. */
+  contextFor(caller: Caller | null): TContext;
+  listen(port: number, host?: string): Promise<RunningServer>;
+}
+
+export function createSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): SubgraphServer<TContext> {
+  const { platform, log } = options;
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
+    introspection: !platform.production,
+    // Shutdown is ours (platform/service.ts): Apollo's own signal handler would race it.
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: !platform.production,
+    formatError: createErrorFormatter({
+      production: platform.production,
+      onUnexpected: (error) => log.error({ err: error }, 'unexpected error in a resolver'),
+    }),
+    // Inline traces are for Apollo Studio, which we do not report to: they would cost
+    // every request for nothing.
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      requestLogPlugin<TContext>(log, options.metrics),
+      ...(platform.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+  });
+
+  const contextFor = (caller: Caller | null, requestId = 'local') =>
+    options.createContext({ caller, requestId, log: log.child({ requestId }) });
+
+  async function contextFromRequest({ request, requestId }: RequestInfo): Promise<TContext> {
+    let caller: Caller | null = null;
+    try {
+      const token = bearerToken(request.headers.authorization);
+      if (token) caller = await options.tokens.verify(token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw unauthenticated(error.message);
+      throw error;
+    }
+    return contextFor(caller, requestId);
+  }
+
+  return {
+    apollo,
+    contextFor: (caller) => contextFor(caller),
+    listen: (port, host) =>
+      serveHttp({ apollo, context: contextFromRequest, ready: options.ready, log, metrics: options.metrics.registry }, port, host),
+  };
+}
+
+/** Counts the SQL statements a Prisma client sends: tests assert exact counts per request. */
+export interface QueryStats {
+  statements: number;
+}
+
+export function countQueries(prisma: { $on(event: 'query', callback: (event: { duration: number }) => void): void }, metrics: Metrics): QueryStats {
+  const stats = { statements: 0 };
+  prisma.$on('query', (event) => {
+    stats.statements += 1;
+    metrics.dbQueries.observe(event.duration / 1000);
+  });
+  return stats;
+}
