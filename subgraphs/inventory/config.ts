@@ -1,0 +1,21 @@
+// The inventory subgraph's settings, read once at start-up.
+import { readSubgraphSettings, type SubgraphSettings } from '../../platform/bootstrap.js';
+import { envInt } from '../../platform/config.js';
+
+export interface InventoryConfig extends SubgraphSettings {
+  /** How long stock stays held for an order the orders service has not confirmed. */
+  reservationTtlSeconds: number;
+  /** How long a reservation may wait for a database connection before answering "busy". */
+  reservationMaxWaitMs: number;
+  /** How often expired reservations are looked for. */
+  reservationSweepMs: number;
+}
+
+export function readInventoryConfig(env: Record<string, string | undefined> = process.env): InventoryConfig {
+  return {
+    ...readSubgraphSettings(env, 'inventory', 4002),
+    reservationTtlSeconds: envInt(env, 'RESERVATION_TTL_SECONDS', 120, { min: 1, max: 24 * 3600 }),
+    reservationMaxWaitMs: envInt(env, 'RESERVATION_MAX_WAIT_MS', 10_000, { min: 1, max: 120_000 }),
+    reservationSweepMs: envInt(env, 'RESERVATION_SWEEP_MS', 5000, { min: 50, max: 3_600_000 }),
+  };
+}

@@ -1,0 +1,12 @@
+// Runs the inventory subgraph as its own process.
+import { createLogger } from '../../platform/logger.js';
+import { runService } from '../../platform/service.js';
+import { readInventoryConfig } from './config.js';
+import { createInventoryService } from './server.js';
+
+const log = createLogger('inventory');
+await runService('inventory', log, async () => {
+  const service = await createInventoryService(readInventoryConfig(), { log });
+  const running = await service.listen();
+  return { url: running.url, stop: () => service.stop() };
+});

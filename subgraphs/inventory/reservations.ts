@@ -1,0 +1,173 @@
+// Holding stock for orders. Every change is a conditional UPDATE inside one
+// transaction, so two buyers racing for the last unit cannot both get it, and the
+// CHECK constraints in the migration refuse anything that would go negative.
+import { badInput, codedError, conflict, ErrorCode, notFound } from '../../platform/errors.js';
+import { isTransactionStartTimeout } from '../../platform/prismaErrors.js';
+import { requireUuid } from '../../platform/ids.js';
+import { MAX_LINE_QUANTITY, outOfStock, validateCount } from './errors.js';
+import type { PrismaClient, Reservation } from './generated/prisma/client.js';
+
+const MAX_LINES = 100;
+
+export interface ReservationSettings {
+  /** How long an unconfirmed reservation holds the stock. */
+  ttlSeconds: number;
+  /**
+   * How long a reservation may wait for a database connection. Buyers of one popular
+   * product queue on its row lock, each holding a pooled connection while it waits, so
+   * under a burst the queue for a connection can be long. Prisma's default (2 s) turned
+   * such waits into internal errors; a wait past this is answered "busy, try again".
+   */
+  maxWaitMs: number;
+}
+
+const busy = () =>
+  codedError(ErrorCode.SubgraphUnavailable, 'Inventory is too busy to reserve stock right now; nothing was reserved. Try again.', {
+    subgraph: 'inventory',
+    reason: 'busy',
+  });
+
+export interface ReservationLine {
+  productId: string;
+  quantity: number;
+}
+
+export interface ReservedLine extends ReservationLine {
+  unitPriceCents: number;
+}
+
+export type ReservationOutcome = 'APPLIED' | 'ALREADY_DONE' | 'NONE';
+
+function validateLines(lines: ReservationLine[]): ReservationLine[] {
+  if (lines.length === 0 || lines.length > MAX_LINES) throw badInput(`An order has 1 to ${MAX_LINES} lines.`, 'lines');
+  const seen = new Set<string>();
+  const valid = lines.map((line) => {
+    const productId = requireUuid(line.productId, 'productId');
+    if (seen.has(productId)) throw badInput(`Product ${productId} appears twice; send one line per product.`, 'lines');
+    seen.add(productId);
+    return { productId, quantity: validateCount(line.quantity, 'quantity', { min: 1, max: MAX_LINE_QUANTITY }) };
+  });
+  // Rows are locked in one global order (by id), so two orders never wait on each other in a cycle.
+  return valid.sort((a, b) => a.productId.localeCompare(b.productId));
+}
+
+/**
+ * Reserves every line or none for `orderId`. A retry with the same order id and lines
+ * returns the reservation already made; with different lines it is a CONFLICT.
+ */
+export async function reserveStock(prisma: PrismaClient, orderId: string, lines: ReservationLine[], settings: ReservationSettings): Promise<ReservedLine[]> {
+  orderId = requireUuid(orderId, 'orderId');
+  const wanted = validateLines(lines);
+  return prisma.$transaction(async (tx) => {
+    // Attempts for one order id take turns (a retry racing the original): the second
+    // sees the first's reservation instead of competing with it for the same stock.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
+    const existing = await tx.reservation.findMany({ where: { orderId } });
+    // Released rows mean an earlier attempt was given back before its order was saved
+    // (orders releases on failure); a retry under that id reserves anew.
+    if (existing.some((row) => row.status !== 'RELEASED')) return sameReservation(existing, wanted);
+    if (existing.length > 0) await tx.reservation.deleteMany({ where: { orderId } });
+
+    const reserved: ReservedLine[] = [];
+    for (const line of wanted) {
+      const rows = await tx.$queryRaw<{ priceCents: number }[]>`
+        UPDATE products SET reserved = reserved + ${line.quantity}, updated_at = now()
+        WHERE id = ${line.productId}::uuid AND deleted_at IS NULL AND stock - reserved >= ${line.quantity}
+        RETURNING price_cents AS "priceCents"`;
+      if (rows.length === 0) {
+        const product = await tx.product.findUnique({ where: { id: line.productId } });
+        if (!product || product.deletedAt) throw notFound('Product', line.productId);
+        throw outOfStock(product, line.quantity);
+      }
+      reserved.push({ ...line, unitPriceCents: rows[0]!.priceCents });
+    }
+    // Held only for a while until orders confirms it has saved the order (see confirmReservation).
+    const expiresAt = new Date(Date.now() + settings.ttlSeconds * 1000);
+    await tx.reservation.createMany({ data: reserved.map((line) => ({ orderId, ...line, expiresAt })) });
+    return reserved;
+  }, { maxWait: settings.maxWaitMs, timeout: settings.maxWaitMs + 5000 }).catch((error: unknown) => {
+    if (isTransactionStartTimeout(error)) throw busy();
+    throw error;
+  });
+}
+
+function sameReservation(existing: Reservation[], wanted: ReservationLine[]): ReservedLine[] {
+  const byProduct = new Map(existing.map((row) => [row.productId, row]));
+  const same = existing.length === wanted.length && wanted.every((line) => byProduct.get(line.productId)?.quantity === line.quantity);
+  if (!same) throw conflict('This order already holds a different reservation.');
+  if (existing.some((row) => row.status !== 'HELD')) throw conflict(`This order's reservation was already ${existing[0]!.status.toLowerCase()}.`);
+  return wanted.map((line) => ({ ...line, unitPriceCents: byProduct.get(line.productId)!.unitPriceCents }));
+}
+
+/**
+ * The orders service has saved the order: the reservation no longer expires. CONFLICT if
+ * it already expired and was released (orders then cancels the order).
+ */
+export async function confirmReservation(prisma: PrismaClient, orderId: string): Promise<ReservationOutcome> {
+  orderId = requireUuid(orderId, 'orderId');
+  const { count } = await prisma.reservation.updateMany({ where: { orderId, status: 'HELD', expiresAt: { not: null } }, data: { expiresAt: null } });
+  if (count > 0) return 'APPLIED';
+  const existing = await prisma.reservation.findMany({ where: { orderId }, select: { status: true } });
+  if (existing.length === 0) return 'NONE';
+  if (existing.every((row) => row.status !== 'RELEASED')) return 'ALREADY_DONE';
+  throw conflict("This order's reservation expired and was released.");
+}
+
+/**
+ * Releases every reservation whose time ran out before orders confirmed it: the order
+ * was never saved, or orders never heard back. Returns how many orders' stock came back.
+ */
+export async function releaseExpired(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const rows = await prisma.$queryRaw<{ orders: number }[]>`
+    WITH expired AS (
+      UPDATE reservations SET status = 'RELEASED', updated_at = now()
+      WHERE status = 'HELD' AND expires_at < ${now} RETURNING order_id, product_id, quantity
+    ), per_product AS (
+      SELECT product_id, sum(quantity)::int AS quantity FROM expired GROUP BY product_id
+    ), adjusted AS (
+      UPDATE products p SET reserved = p.reserved - e.quantity, updated_at = now()
+      FROM per_product e WHERE p.id = e.product_id RETURNING p.id
+    )
+    SELECT (SELECT count(DISTINCT order_id) FROM expired)::int AS orders, (SELECT count(*) FROM adjusted) AS products`;
+  return rows[0]?.orders ?? 0;
+}
+
+/** Gives back what the order held. Idempotent; CONFLICT if it was already sold. */
+export function releaseReservation(prisma: PrismaClient, orderId: string): Promise<ReservationOutcome> {
+  return settle(prisma, requireUuid(orderId, 'orderId'), 'RELEASED');
+}
+
+/** Turns what the order held into a sale. Idempotent; CONFLICT if it was already released. */
+export function commitReservation(prisma: PrismaClient, orderId: string): Promise<ReservationOutcome> {
+  return settle(prisma, requireUuid(orderId, 'orderId'), 'COMMITTED');
+}
+
+// Private: one statement moves every HELD line of the order to its final status and
+// adjusts the products, so a release and a commit racing for one order cannot both apply.
+async function settle(prisma: PrismaClient, orderId: string, to: 'RELEASED' | 'COMMITTED'): Promise<ReservationOutcome> {
+  const rows =
+    to === 'RELEASED'
+      ? await prisma.$queryRaw<{ changed: number }[]>`
+          WITH settled AS (
+            UPDATE reservations SET status = 'RELEASED', updated_at = now()
+            WHERE order_id = ${orderId}::uuid AND status = 'HELD' RETURNING product_id, quantity
+          ), adjusted AS (
+            UPDATE products p SET reserved = p.reserved - s.quantity, updated_at = now()
+            FROM settled s WHERE p.id = s.product_id RETURNING p.id
+          )
+          SELECT count(*)::int AS changed FROM adjusted`
+      : await prisma.$queryRaw<{ changed: number }[]>`
+          WITH settled AS (
+            UPDATE reservations SET status = 'COMMITTED', updated_at = now()
+            WHERE order_id = ${orderId}::uuid AND status = 'HELD' RETURNING product_id, quantity
+          ), adjusted AS (
+            UPDATE products p SET stock = p.stock - s.quantity, reserved = p.reserved - s.quantity, updated_at = now()
+            FROM settled s WHERE p.id = s.product_id RETURNING p.id
+          )
+          SELECT count(*)::int AS changed FROM adjusted`;
+  if ((rows[0]?.changed ?? 0) > 0) return 'APPLIED';
+  const existing = await prisma.reservation.findMany({ where: { orderId }, select: { status: true } });
+  if (existing.length === 0) return 'NONE';
+  if (existing.every((row) => row.status === to)) return 'ALREADY_DONE';
+  throw conflict(`This order's reservation was already ${existing[0]!.status.toLowerCase()}.`);
+}

@@ -1,0 +1,16 @@
+import type { Metrics } from '../../platform/metrics.js';
+import type { BaseContext } from '../../platform/subgraph.js';
+import type { PrismaClient } from './generated/prisma/client.js';
+import type { InventoryClient } from './inventoryClient.js';
+import { createLoaders, type OrdersLoaders } from './loaders.js';
+
+export interface OrdersContext extends BaseContext {
+  prisma: PrismaClient;
+  inventory: InventoryClient;
+  loaders: OrdersLoaders;
+}
+
+export function createContextFactory(inventory: InventoryClient) {
+  return ({ prisma, metrics }: { prisma: PrismaClient; metrics: Metrics }) =>
+    (base: BaseContext): OrdersContext => ({ ...base, prisma, inventory, loaders: createLoaders(prisma, metrics) });
+}

@@ -1,0 +1,23 @@
+// The users subgraph's settings, read once at start-up.
+import { readSubgraphSettings, type SubgraphSettings } from '../../platform/bootstrap.js';
+import { ConfigError, envString } from '../../platform/config.js';
+
+export const DEV_ADMIN_EMAIL = 'admin@example.com';
+export const DEV_ADMIN_PASSWORD = 'admin-password';
+
+export interface UsersConfig extends SubgraphSettings {
+  adminEmail: string;
+  adminPassword: string;
+}
+
+export function readUsersConfig(env: Record<string, string | undefined> = process.env): UsersConfig {
+  const settings = readSubgraphSettings(env, 'users', 4001);
+  const production = settings.platform.production;
+  const adminEmail = envString(env, 'ADMIN_EMAIL', production ? undefined : DEV_ADMIN_EMAIL);
+  const adminPassword = envString(env, 'ADMIN_PASSWORD', production ? undefined : DEV_ADMIN_PASSWORD);
+  if (production && adminPassword === DEV_ADMIN_PASSWORD) {
+    throw new ConfigError('ADMIN_PASSWORD', 'is the documented development default; set a password of your own in production.');
+  }
+  if (adminPassword.length < 8) throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters long.');
+  return { ...settings, adminEmail: adminEmail.toLowerCase(), adminPassword };
+}

@@ -1,0 +1,65 @@
+import { canActFor } from '../../platform/authorization.js';
+import { forbidden, unauthenticated } from '../../platform/errors.js';
+import { isUuid } from '../../platform/ids.js';
+import { isUniqueViolation } from '../../platform/prismaErrors.js';
+import { DateTime } from '../../platform/scalars.js';
+import type { GraphQLResolverMap } from '../../platform/subgraph.js';
+import type { UsersContext } from './context.js';
+import { emailTaken, invalidCredentials, normalizeEmail, validateName, validatePassword } from './errors.js';
+import type { User } from './generated/prisma/client.js';
+import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+
+/** A user's record is visible to that user, to admins and to our own services. */
+function assertCanRead(context: UsersContext, userId: string): void {
+  if (!context.caller) throw unauthenticated();
+  if (!canActFor(context.caller, userId)) throw forbidden('You can only see your own account.');
+}
+
+async function authPayload(context: UsersContext, user: User) {
+  return { token: await context.tokens.signUser({ id: user.id, role: user.role }), user };
+}
+
+export const resolvers: GraphQLResolverMap<UsersContext> = {
+  DateTime,
+
+  Query: {
+    me: (_parent, _args, context) =>
+      context.caller?.kind === 'user' ? context.loaders.userById.load(context.caller.userId) : null,
+
+    user: (_parent, { id }: { id: string }, context) => {
+      assertCanRead(context, id);
+      return isUuid(id) ? context.loaders.userById.load(id.toLowerCase()) : null;
+    },
+  },
+
+  Mutation: {
+    async signUp(_parent, { input }: { input: { email: string; name: string; password: string } }, context) {
+      const email = normalizeEmail(input.email);
+      const name = validateName(input.name);
+      const passwordHash = await hashPassword(validatePassword(input.password));
+      try {
+        const user = await context.prisma.user.create({ data: { email, name, passwordHash } });
+        context.log.info({ userId: user.id }, 'user signed up');
+        return authPayload(context, user);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw emailTaken();
+        throw error;
+      }
+    },
+
+    async logIn(_parent, { email, password }: { email: string; password: string }, context) {
+      const user = await context.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+      // Always run the KDF, so an unknown email answers as slowly as a wrong password.
+      const matches = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+      if (!user || !matches) throw invalidCredentials();
+      return authPayload(context, user);
+    },
+  },
+
+  User: {
+    __resolveReference(reference: { id: string }, context: UsersContext) {
+      assertCanRead(context, reference.id);
+      return isUuid(reference.id) ? context.loaders.userById.load(reference.id.toLowerCase()) : null;
+    },
+  },
+};

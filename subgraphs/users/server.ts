@@ -1,0 +1,30 @@
+// Builds the users subgraph: it owns accounts, passwords and sign-in.
+import { bootSubgraph, type SubgraphService } from '../../platform/bootstrap.js';
+import type { Database } from '../../platform/database.js';
+import type { Logger } from '../../platform/logger.js';
+import { fromRoot } from '../../platform/paths.js';
+import type { UsersConfig } from './config.js';
+import { createContextFactory, type UsersContext } from './context.js';
+import { PrismaClient } from './generated/prisma/client.js';
+import { resolvers } from './resolvers.js';
+import { seedAdmin, seedDemoUsers } from './seed.js';
+
+export type UsersService = SubgraphService<PrismaClient, UsersContext>;
+
+export function createUsersService(config: UsersConfig, options: { database?: Database; log?: Logger } = {}): Promise<UsersService> {
+  return bootSubgraph(
+    {
+      name: 'users',
+      schemaFile: fromRoot('subgraphs/users/schema.graphql'),
+      resolvers,
+      createPrisma: (adapter) => new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }),
+      createContext: createContextFactory,
+      async seed(prisma, log) {
+        await seedAdmin(prisma, config.adminEmail, config.adminPassword, log);
+        if (config.seedDemoData) await seedDemoUsers(prisma, log);
+      },
+    },
+    config,
+    options,
+  );
+}
