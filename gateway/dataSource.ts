@@ -1,0 +1,58 @@
+// How the gateway calls a subgraph: it forwards the caller's bearer token (each subgraph
+// verifies it again, so reaching a subgraph directly gains nothing) and the request id;
+// each subgraph has a timeout and a circuit breaker, and queries (never mutations) are
+// retried; a subgraph that cannot be reached becomes a coded error that names it.
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GraphQLError } from 'graphql';
+import { codedError, ErrorCode } from '../platform/errors.js';
+import { BrokenCircuitError, createCallPolicy, type CallPolicy, type ResilienceOptions } from '../platform/resilience.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { GatewayContext } from './context.js';
+
+export interface SubgraphCallOptions extends ResilienceOptions {
+  timeoutMs: number;
+}
+
+const isUnavailable = (error: unknown) => (error as GraphQLError)?.extensions?.code === ErrorCode.SubgraphUnavailable;
+
+export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  readonly policy: CallPolicy;
+
+  constructor(readonly name: string, url: string, options: SubgraphCallOptions, metrics: Metrics) {
+    super({
+      url,
+      // Node's fetch: pooled keep-alive connections, and a hard deadline per call.
+      fetcher: ((input: string, init: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(options.timeoutMs) })) as never,
+    });
+    this.policy = createCallPolicy(isUnavailable, options, { target: name, metrics });
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    // The gateway writes each subgraph operation itself, so its first word tells its kind.
+    const repeatable = !/^\s*mutation\b/.test(options.request.query ?? '');
+    try {
+      return await this.policy.execute(() => super.process(options), repeatable);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw this.unavailable();
+      throw error;
+    }
+  }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    // Context is absent for the gateway's own requests (none with a static supergraph).
+    if (!('requestId' in context)) return;
+    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+    request.http?.headers.set('x-request-id', context.requestId);
+  }
+
+  override didEncounterError(error: Error, _request: unknown, response?: unknown): void {
+    // No HTTP response at all: refused, reset or timed out. The message would carry the
+    // subgraph's host, so the client gets the subgraph's name and a stable code instead.
+    if (!response) throw this.unavailable();
+    throw error;
+  }
+
+  private unavailable() {
+    return codedError(ErrorCode.SubgraphUnavailable, `The ${this.name} service is unavailable.`, { subgraph: this.name });
+  }
+}

@@ -1,0 +1,79 @@
+// Builds the gateway: Apollo Gateway on the static supergraph from `npm run compose`.
+import { readFile } from 'node:fs/promises';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloGateway } from '@apollo/gateway';
+import { createTokens } from '../platform/auth.js';
+import { ConfigError } from '../platform/config.js';
+import { createErrorFormatter } from '../platform/errors.js';
+import { serveHttp, type RunningServer } from '../platform/http.js';
+import { createLogger, type Logger } from '../platform/logger.js';
+import { createMetrics } from '../platform/metrics.js';
+import { requestLogPlugin } from '../platform/requestLog.js';
+import type { GatewayConfig } from './config.js';
+import { createGatewayContext, type GatewayContext } from './context.js';
+import { corsPolicy } from './cors.js';
+import { SubgraphDataSource } from './dataSource.js';
+
+export interface Gateway {
+  apollo: ApolloServer<GatewayContext>;
+  listen(port?: number, host?: string): Promise<RunningServer>;
+  stop(): Promise<void>;
+}
+
+export async function createGateway(config: GatewayConfig, options: { supergraphSdl?: string; log?: Logger } = {}): Promise<Gateway> {
+  const log = options.log ?? createLogger('gateway', config.platform.logLevel);
+  const metrics = createMetrics('gateway');
+  const supergraphSdl = options.supergraphSdl ?? (await readSupergraph(config.supergraphPath));
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name, url }) => new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics),
+    logger: log,
+  });
+  const production = config.platform.production;
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !production,
+    // Shutdown is ours (platform/service.ts): Apollo's own signal handler would race it.
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: !production,
+    formatError: createErrorFormatter({ production, onUnexpected: (error) => log.error({ err: error }, 'unexpected error') }),
+    plugins: [
+      requestLogPlugin<GatewayContext>(log, metrics),
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+    ],
+  });
+  const tokens = createTokens(config.platform);
+  let running: RunningServer | undefined;
+  return {
+    apollo,
+    async listen(port = config.port, host = config.host) {
+      running = await serveHttp(
+        {
+          apollo,
+          log,
+          context: ({ request, requestId }) => createGatewayContext(tokens, request, requestId),
+          ready: async () => true,
+          corsOrigin: corsPolicy({ production, extraOrigins: config.corsOrigins }),
+          metrics: metrics.registry,
+        },
+        port,
+        host,
+      );
+      return running;
+    },
+    async stop() {
+      if (running) await running.close();
+      else await apollo.stop();
+    },
+  };
+}
+
+async function readSupergraph(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    throw new ConfigError('SUPERGRAPH_PATH', `points at ${file}, which cannot be read; run \`npm run compose\` to build it.`);
+  }
+}
