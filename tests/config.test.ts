@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals';
+import { readGatewayConfig } from '../gateway/config.js';
+import { ConfigError, DEV_JWT_SECRET, readPlatformConfig } from '../platform/config.js';
+import { createErrorFormatter } from '../platform/errors.js';
+import { readOrdersConfig } from '../subgraphs/orders/config.js';
+import { DEV_ADMIN_PASSWORD, readUsersConfig } from '../subgraphs/users/config.js';
+
+const SECRETS = { JWT_SECRET: 'a'.repeat(40), INTERNAL_SECRET: 'b'.repeat(40) };
+
+describe('configuration', () => {
+  it('works with no variables at all in development', () => {
+    const config = readUsersConfig({});
+    expect(config).toMatchObject({ port: 4001, databaseUrl: undefined, seedDemoData: true, adminEmail: 'admin@example.com' });
+    expect(config.dataDir).toMatch(/data\/users$/);
+  });
+
+  it('in production requires the secrets, naming the missing variable', () => {
+    expect(() => readPlatformConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required/);
+  });
+
+  it('in production refuses the documented development defaults', () => {
+    expect(() => readPlatformConfig({ NODE_ENV: 'production', ...SECRETS, JWT_SECRET: DEV_JWT_SECRET })).toThrow(/JWT_SECRET is the documented development default/);
+    expect(() => readUsersConfig({ NODE_ENV: 'production', ...SECRETS, ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: DEV_ADMIN_PASSWORD })).toThrow(/ADMIN_PASSWORD/);
+  });
+
+  it.each([
+    ['a port that is not a number', { USERS_PORT: 'eighty' }, /USERS_PORT must be an integer/],
+    ['a database URL of another kind', { USERS_DATABASE_URL: 'mysql://x' }, /USERS_DATABASE_URL must use postgres:/],
+    ['a short secret', { JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32/],
+    ['a boolean that is not one', { SEED_DEMO_DATA: 'maybe' }, /SEED_DEMO_DATA must be true or false/],
+  ])('stops on %s with a message naming the variable', (_case, env, message) => {
+    expect(() => readUsersConfig(env)).toThrow(ConfigError);
+    expect(() => readUsersConfig(env)).toThrow(message);
+  });
+
+  it('turns off demo data when a PostgreSQL URL is given, unless asked for', () => {
+    expect(readOrdersConfig({ ORDERS_DATABASE_URL: 'postgres://localhost/orders' }).seedDemoData).toBe(false);
+    expect(readOrdersConfig({ ORDERS_DATABASE_URL: 'postgres://localhost/orders', SEED_DEMO_DATA: 'true' }).seedDemoData).toBe(true);
+  });
+
+  it('lets each subgraph URL be overridden at the gateway', () => {
+    expect(readGatewayConfig({ INVENTORY_URL: 'http://inventory:4002/graphql' }).subgraphUrls).toEqual({ inventory: 'http://inventory:4002/graphql' });
+  });
+});
+
+describe('error masking', () => {
+  const unexpected = { message: 'relation "orders" does not exist at db.internal:5432', extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } };
+  const deliberate = { message: 'Only 1 left', extensions: { code: 'OUT_OF_STOCK', available: 1, stacktrace: ['at y'] } };
+
+  it('in production hides unexpected errors whole and strips stacks from deliberate ones', () => {
+    const format = createErrorFormatter({ production: true });
+    expect(format(unexpected, new Error())).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(format(deliberate, new Error())).toEqual({ message: 'Only 1 left', extensions: { code: 'OUT_OF_STOCK', available: 1 } });
+  });
+
+  it('in development shows everything, to help whoever is debugging', () => {
+    const format = createErrorFormatter({ production: false });
+    expect(format(unexpected, new Error())).toEqual(unexpected);
+  });
+});

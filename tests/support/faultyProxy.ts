@@ -1,0 +1,75 @@
+// A TCP proxy between two services whose connection a test can break on purpose: drop
+// the replies (the request arrives and is acted on, the answer is lost) or drop requests
+// that match (they never arrive). Real sockets; nothing in the services is mocked.
+import { createServer, connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+export interface FaultyProxy {
+  /** The target URL, rewritten to go through the proxy. */
+  url: string;
+  /** When set, every reply is lost: the connection is cut as the answer comes back. */
+  dropReplies: boolean;
+  /** When set, a request whose bytes match is cut before it reaches the target. */
+  dropRequests: RegExp | null;
+  /** When set, every new connection is closed at once, as by a dead target. */
+  refuse: boolean;
+  /** When set, new connections are accepted and never answered, as by a hung or unreachable host. */
+  blackhole: boolean;
+  /** Connections accepted so far (refused ones included). */
+  connections: number;
+  close(): Promise<void>;
+}
+
+export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
+  const targetUrl = new URL(target);
+  const sockets = new Set<Socket>();
+  const cut = (...pair: Socket[]) => pair.forEach((socket) => socket.destroy());
+  const server = createServer((client) => {
+    proxy.connections += 1;
+    if (proxy.refuse) {
+      client.destroy();
+      return;
+    }
+    if (proxy.blackhole) {
+      sockets.add(client);
+      client.on('error', () => {});
+      client.on('close', () => sockets.delete(client));
+      return;
+    }
+    const upstream = connect(Number(targetUrl.port), targetUrl.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => cut(client, upstream));
+      socket.on('close', () => {
+        sockets.delete(socket);
+        cut(client, upstream);
+      });
+    }
+    client.on('data', (chunk: Buffer) => {
+      if (proxy.blackhole) return; // swallowed: the request never arrives, no answer comes
+      if (proxy.dropRequests?.test(chunk.toString('utf8'))) cut(client, upstream);
+      else upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (proxy.dropReplies) cut(client, upstream);
+      else client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const proxyUrl = new URL(target);
+  proxyUrl.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const proxy: FaultyProxy = {
+    url: proxyUrl.toString(),
+    dropReplies: false,
+    dropRequests: null,
+    refuse: false,
+    blackhole: false,
+    connections: 0,
+    close: () =>
+      new Promise((resolve) => {
+        sockets.forEach((socket) => socket.destroy());
+        server.close(() => resolve());
+      }),
+  };
+  return proxy;
+}

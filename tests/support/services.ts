@@ -1,0 +1,57 @@
+// Boots subgraphs for tests on their own test databases, with test settings.
+import { readInventoryConfig } from '../../subgraphs/inventory/config.js';
+import { createInventoryService, type InventoryService } from '../../subgraphs/inventory/server.js';
+import { readOrdersConfig } from '../../subgraphs/orders/config.js';
+import { createOrdersService, type OrdersService } from '../../subgraphs/orders/server.js';
+import { readUsersConfig } from '../../subgraphs/users/config.js';
+import { createUsersService, type UsersService } from '../../subgraphs/users/server.js';
+import type { Database } from '../../platform/database.js';
+import { createTestDatabase } from './databases.js';
+
+// Sweepers run hourly unless a test asks for them: their statements would otherwise land
+// inside the exact per-request SQL counts the batching tests assert.
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  RESERVATION_SWEEP_MS: '3600000',
+  CONFIRM_SWEEP_MS: '3600000',
+};
+
+export interface BootOptions {
+  /** Seed the demo data (customers, catalogue, orders) as the embedded default does. */
+  demoData?: boolean;
+  /** Extra environment for the service's config (timeouts, sweep intervals…). */
+  env?: Record<string, string>;
+}
+
+/** A subgraph service whose stop() also drops its test database. */
+async function withTestDatabase<S extends { stop(): Promise<void> }>(label: string, boot: (database: Database) => Promise<S>): Promise<S> {
+  const testDatabase = await createTestDatabase(label);
+  const service = await boot(await testDatabase.open());
+  const stop = service.stop.bind(service);
+  service.stop = async () => {
+    await stop();
+    await testDatabase.drop();
+  };
+  return service;
+}
+
+export function bootUsers(options: BootOptions = {}): Promise<UsersService> {
+  const config = readUsersConfig({ ...TEST_ENV, SEED_DEMO_DATA: String(options.demoData ?? false), ...options.env });
+  return withTestDatabase('users', (database) => createUsersService(config, { database }));
+}
+
+export function bootInventory(options: BootOptions = {}): Promise<InventoryService> {
+  const config = readInventoryConfig({ ...TEST_ENV, SEED_DEMO_DATA: String(options.demoData ?? false), ...options.env });
+  return withTestDatabase('inventory', (database) => createInventoryService(config, { database }));
+}
+
+export function bootOrders(options: BootOptions & { inventoryUrl?: string } = {}): Promise<OrdersService> {
+  const config = readOrdersConfig({
+    ...TEST_ENV,
+    SEED_DEMO_DATA: String(options.demoData ?? false),
+    INVENTORY_URL: options.inventoryUrl ?? 'http://127.0.0.1:9/graphql',
+    ...options.env,
+  });
+  return withTestDatabase('orders', (database) => createOrdersService(config, { database }));
+}

@@ -1,0 +1,91 @@
+// The whole supergraph for end-to-end tests: the three subgraphs and the gateway as
+// real HTTP servers on free ports, composed from supergraph.yaml as in production.
+import { composeSupergraph, readSupergraphConfig } from '../../gateway/composition.js';
+import { readGatewayConfig } from '../../gateway/config.js';
+import { createGateway, type Gateway } from '../../gateway/server.js';
+import { fromRoot } from '../../platform/paths.js';
+import type { InventoryService } from '../../subgraphs/inventory/server.js';
+import type { OrdersService } from '../../subgraphs/orders/server.js';
+import type { UsersService } from '../../subgraphs/users/server.js';
+import { bootInventory, bootOrders, bootUsers, TEST_ENV, type BootOptions } from './services.js';
+import { DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD } from '../../subgraphs/users/config.js';
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  subgraphUrls: { users: string; inventory: string; orders: string };
+  users: UsersService;
+  inventory: InventoryService;
+  orders: OrdersService;
+  gateway: Gateway;
+  /** Sends an operation to the gateway (or `url`) over HTTP, as a client would. */
+  query<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; url?: string }): Promise<GraphQLResponse<T>>;
+  logIn(email: string, password: string): Promise<string>;
+  adminToken(): Promise<string>;
+  /** SQL statements sent by each subgraph so far. */
+  statements(): { users: number; inventory: number; orders: number };
+  stop(): Promise<void>;
+}
+
+export async function postGraphQL<T>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
+export interface StackOptions extends BootOptions {
+  /** Rewrites the URL the gateway uses for a subgraph (to put a faulty proxy in between). */
+  gatewayRoute?: (name: string, url: string) => string | Promise<string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const [users, inventory] = await Promise.all([bootUsers(options), bootInventory(options)]);
+  const [usersServer, inventoryServer] = await Promise.all([users.listen(0, '127.0.0.1'), inventory.listen(0, '127.0.0.1')]);
+  const orders = await bootOrders({ ...options, inventoryUrl: inventoryServer.url });
+  const ordersServer = await orders.listen(0, '127.0.0.1');
+  const subgraphUrls = { users: usersServer.url, inventory: inventoryServer.url, orders: ordersServer.url };
+
+  const route = options.gatewayRoute ?? ((_name: string, url: string) => url);
+  const subgraphs = await Promise.all(
+    (await readSupergraphConfig(fromRoot('supergraph.yaml'))).map(async (entry) => ({
+      ...entry,
+      routingUrl: await route(entry.name, subgraphUrls[entry.name as keyof typeof subgraphUrls]),
+    })),
+  );
+  const gateway = await createGateway(readGatewayConfig({ ...TEST_ENV, ...options.env }), { supergraphSdl: await composeSupergraph(subgraphs) });
+  const gatewayServer = await gateway.listen(0, '127.0.0.1');
+
+  let adminToken: Promise<string> | undefined;
+  const stack: Stack = {
+    gatewayUrl: gatewayServer.url,
+    subgraphUrls,
+    users,
+    inventory,
+    orders,
+    gateway,
+    query: (query, variables, { token, url } = {}) => postGraphQL(url ?? gatewayServer.url, query, variables, token),
+    async logIn(email, password) {
+      const result = await stack.query<{ logIn: { token: string } }>(
+        'mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { token } }',
+        { email, password },
+      );
+      if (!result.data?.logIn) throw new Error(`logIn failed: ${JSON.stringify(result.errors)}`);
+      return result.data.logIn.token;
+    },
+    adminToken: () => (adminToken ??= stack.logIn(DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD)),
+    statements: () => ({ users: users.stats.statements, inventory: inventory.stats.statements, orders: orders.stats.statements }),
+    async stop() {
+      await gateway.stop();
+      await Promise.all([users.stop(), inventory.stop(), orders.stop()]);
+    },
+  };
+  return stack;
+}
