@@ -1,7 +1,9 @@
 // How the gateway calls a subgraph: it forwards the caller's bearer token (each subgraph
 // verifies it again, so reaching a subgraph directly gains nothing) and the request id;
 // each subgraph has a timeout and a circuit breaker, and queries (never mutations) are
-// retried; a subgraph that cannot be reached becomes a coded error that names it.
+// retried when the connection failed (refused, reset), not when the subgraph was too slow:
+// a second wait for a hung subgraph only doubles the client's. A subgraph that cannot be
+// reached becomes a coded error that names it.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GraphQLError } from 'graphql';
 import { codedError, ErrorCode } from '../platform/errors.js';
@@ -14,6 +16,7 @@ export interface SubgraphCallOptions extends ResilienceOptions {
 }
 
 const isUnavailable = (error: unknown) => (error as GraphQLError)?.extensions?.code === ErrorCode.SubgraphUnavailable;
+const isTimeout = (error: unknown) => (error as Error)?.name === 'TimeoutError';
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly policy: CallPolicy;
@@ -24,7 +27,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       // Node's fetch: pooled keep-alive connections, and a hard deadline per call.
       fetcher: ((input: string, init: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(options.timeoutMs) })) as never,
     });
-    this.policy = createCallPolicy(isUnavailable, options, { target: name, metrics });
+    this.policy = createCallPolicy(
+      { isFailure: isUnavailable, isRetryable: (error) => (error as GraphQLError).extensions?.reason !== 'timeout' },
+      options,
+      { target: name, metrics },
+    );
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
@@ -33,7 +40,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     try {
       return await this.policy.execute(() => super.process(options), repeatable);
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw this.unavailable();
+      if (error instanceof BrokenCircuitError) throw this.unavailable('circuit_open');
       throw error;
     }
   }
@@ -46,13 +53,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override didEncounterError(error: Error, _request: unknown, response?: unknown): void {
-    // No HTTP response at all: refused, reset or timed out. The message would carry the
-    // subgraph's host, so the client gets the subgraph's name and a stable code instead.
-    if (!response) throw this.unavailable();
+    // No whole HTTP response: refused, reset, or past the deadline (which may strike while
+    // the body streams in). The message would carry the subgraph's host, so the client
+    // gets the subgraph's name, a stable code and the reason instead.
+    if (isTimeout(error)) throw this.unavailable('timeout');
+    if (!response) throw this.unavailable('unreachable');
     throw error;
   }
 
-  private unavailable() {
-    return codedError(ErrorCode.SubgraphUnavailable, `The ${this.name} service is unavailable.`, { subgraph: this.name });
+  private unavailable(reason: 'timeout' | 'unreachable' | 'circuit_open') {
+    return codedError(ErrorCode.SubgraphUnavailable, `The ${this.name} service is unavailable.`, { subgraph: this.name, reason });
   }
 }

@@ -34,15 +34,24 @@ export interface CallObserver {
 
 export interface CallPolicy {
   breaker: CircuitBreakerPolicy;
-  /** Runs `call` through the breaker, retrying it when `repeatable` and it failed by `isFailure`. */
+  /** Runs `call` through the breaker, retrying it when `repeatable` and its failure is worth another try. */
   execute<T>(call: () => Promise<T>, repeatable: boolean): Promise<T>;
 }
 
-export function createCallPolicy(isFailure: (error: unknown) => boolean, options: ResilienceOptions = {}, observer?: CallObserver): CallPolicy {
+export interface FailureRules {
+  /** The target is unavailable (counts against the circuit). */
+  isFailure(error: unknown): boolean;
+  /** Of those, the ones another attempt may cure. @default isFailure */
+  isRetryable?(error: unknown): boolean;
+}
+
+export function createCallPolicy(rules: FailureRules, options: ResilienceOptions = {}, observer?: CallObserver): CallPolicy {
   const { breakerThreshold = 5, halfOpenAfterMs = 5000, retries = 2 } = options;
+  const { isFailure, isRetryable = isFailure } = rules;
   const failures = handleWhen((error) => !(error instanceof BrokenCircuitError) && isFailure(error));
   const breaker = circuitBreaker(failures, { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(breakerThreshold) });
-  const retrying = retry(failures, { maxAttempts: retries, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) });
+  const retryable = handleWhen((error) => !(error instanceof BrokenCircuitError) && isFailure(error) && isRetryable(error));
+  const retrying = retry(retryable, { maxAttempts: retries, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) });
   const target = observer?.target ?? 'unknown';
   observer?.metrics.circuitState.set({ target }, 0);
   breaker.onStateChange((state) => observer?.metrics.circuitState.set({ target }, state === CircuitState.Closed ? 0 : 1));

@@ -15,7 +15,7 @@ let token: string;
 beforeAll(async () => {
   stack = await startStack({
     demoData: true,
-    env: { BREAKER_THRESHOLD: '3', BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS), SUBGRAPH_QUERY_RETRIES: '1' },
+    env: { BREAKER_THRESHOLD: '3', BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS), SUBGRAPH_QUERY_RETRIES: '1', SUBGRAPH_TIMEOUT_MS: '500' },
     gatewayRoute: async (name, url) => (name === 'inventory' ? (proxy = await startFaultyProxy(url)).url : url),
   });
   token = await stack.adminToken();
@@ -29,13 +29,17 @@ describe('the circuit breaker per subgraph', () => {
   it('opens after 3 failures: later queries are answered without calling the dead subgraph', async () => {
     proxy!.refuse = true;
     const before = proxy!.connections;
+    const reasons: unknown[] = [];
     for (let i = 0; i < 10; i++) {
       const result = await stack.query(CANONICAL, {}, { token });
-      expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+      expect(result.errors?.map((e) => [e.extensions?.code, e.extensions?.subgraph])).toEqual([['SUBGRAPH_UNAVAILABLE', 'inventory']]);
       expect(result.data.orders.nodes[0].user.name).toEqual(expect.any(String));
+      reasons.push(result.errors![0]!.extensions!.reason);
     }
-    // Query 1: an attempt and a retry; query 2: one attempt opens the circuit; then none.
+    // Query 1: an attempt and a retry; query 2: one attempt opens the circuit (its retry
+    // finds it open); then none.
     expect(proxy!.connections - before).toBe(3);
+    expect(reasons).toEqual(['unreachable', ...Array(9).fill('circuit_open')]);
   });
 
   it('lets a probe through after the half-open delay and closes again when it succeeds', async () => {
@@ -47,4 +51,22 @@ describe('the circuit breaker per subgraph', () => {
       expect(result.data.orders.nodes[0].items[0].product.name).toEqual(expect.any(String));
     }
   });
+
+  it('does not retry a subgraph that timed out: a hung subgraph costs one timeout per query, not three', async () => {
+    const before = await failedCalls();
+    proxy!.blackhole = true;
+    const result = await stack.query(CANONICAL, {}, { token });
+    proxy!.blackhole = false;
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0]!.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'inventory', reason: 'timeout' });
+    expect(result.data.orders.nodes[0].user.name).toEqual(expect.any(String));
+    expect((await failedCalls()) - before).toBe(1); // SUBGRAPH_QUERY_RETRIES is 1: a retry would make it 2
+  });
 });
+
+/** Failed gateway → inventory attempts so far, from the gateway's own /metrics. */
+async function failedCalls(): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', stack.gatewayUrl))).text();
+  const line = text.split('\n').find((l) => l.startsWith('upstream_call_duration_seconds_count{') && l.includes('target="inventory"') && l.includes('outcome="unavailable"'));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}

@@ -6,9 +6,13 @@ export const MAX_LINES = 50;
 export const MAX_LINE_QUANTITY = 1000;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
-export const inventoryUnavailable = () =>
+/** Why inventory gave no answer: too slow, no connection, or the circuit is open after failures. */
+export type UnavailableReason = 'timeout' | 'unreachable' | 'circuit_open';
+
+export const inventoryUnavailable = (reason: UnavailableReason) =>
   codedError(ErrorCode.SubgraphUnavailable, 'The inventory service is unavailable; nothing was reserved. Try again shortly.', {
     subgraph: 'inventory',
+    reason,
   });
 
 export const illegalTransition = (from: string, to: string) =>

@@ -41,9 +41,11 @@ export function createInventoryClient(options: { url: string; timeoutMs: number;
   // Only a call that got no answer counts against the circuit; inventory answering
   // "busy" is an answer (load, not an outage) and goes back to the buyer to retry.
   const policy = createCallPolicy(
-    (error) => {
-      const extensions = (error as { extensions?: { code?: string; reason?: string } }).extensions;
-      return extensions?.code === ErrorCode.SubgraphUnavailable && extensions.reason !== 'busy';
+    {
+      isFailure: (error) => {
+        const extensions = (error as { extensions?: { code?: string; reason?: string } }).extensions;
+        return extensions?.code === ErrorCode.SubgraphUnavailable && extensions.reason !== 'busy';
+      },
     },
     options.resilience,
     options.metrics && { target: 'inventory', metrics: options.metrics },
@@ -62,7 +64,7 @@ export function createInventoryClient(options: { url: string; timeoutMs: number;
     try {
       return await policy.execute(() => send<T>(query, variables, requestId), false);
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw inventoryUnavailable();
+      if (error instanceof BrokenCircuitError) throw inventoryUnavailable('circuit_open');
       throw error;
     }
   }
@@ -81,8 +83,8 @@ export function createInventoryClient(options: { url: string; timeoutMs: number;
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       reply = (await response.json()) as GraphQLReply<T>;
-    } catch {
-      throw inventoryUnavailable();
+    } catch (error) {
+      throw inventoryUnavailable((error as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable');
     }
     const error = reply.errors?.[0];
     if (error) {
