@@ -64,7 +64,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
       return running;
     },
     async stop() {
-      if (running) await running.close();
+      if (running) await running.close(config.platform.shutdownGraceMs);
       else await apollo.stop();
     },
   };

@@ -130,7 +130,7 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
       },
       async stop() {
         await stopBackground?.();
-        if (running) await running.close();
+        if (running) await running.close(settings.platform.shutdownGraceMs);
         else await server.apollo.stop();
         await prisma.$disconnect();
         await database.close();

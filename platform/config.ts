@@ -64,6 +64,8 @@ export interface PlatformConfig {
   jwtAudience: string;
   jwtTtlSeconds: number;
   internalSecret: string;
+  /** How long a stopping process lets requests in flight finish before cutting them. */
+  shutdownGraceMs: number;
 }
 
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789';
@@ -88,5 +90,6 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
     jwtAudience: envString(env, 'JWT_AUDIENCE', 'supergraph-clients'),
     jwtTtlSeconds: envInt(env, 'JWT_TTL_SECONDS', 3600, { min: 60, max: 30 * 24 * 3600 }),
     internalSecret,
+    shutdownGraceMs: envInt(env, 'SHUTDOWN_GRACE_MS', 10_000, { min: 0, max: 600_000 }),
   };
 }

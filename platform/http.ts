@@ -45,11 +45,15 @@ export async function serveHttp<TContext extends BaseContext>(
   const { apollo, log } = options;
   await apollo.start();
   let closing = false;
+  const readiness = { ...options, ready: async () => !closing && (await options.ready()) };
+  // Responses not yet sent: when stopping, each is told to close its connection after it,
+  // so keep-alive clients move on instead of holding the process open.
+  const unanswered = new Set<ServerResponse>();
   const server = createServer((request, response) => {
-    // While stopping, answer what is in flight and close each connection after its
-    // response, so keep-alive clients move on instead of holding the process open.
     if (closing) response.setHeader('connection', 'close');
-    handle(options, request, response).catch((error) => {
+    unanswered.add(response);
+    response.once('close', () => unanswered.delete(response));
+    handle(readiness, request, response).catch((error) => {
       log.error({ err: error }, 'request handler failed');
       if (!response.headersSent) sendJson(response, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
       else response.destroy();
@@ -64,8 +68,10 @@ export async function serveHttp<TContext extends BaseContext>(
   return {
     url: `http://localhost:${actualPort}/graphql`,
     port: actualPort,
+    // Connections already open may still ask /ready while we drain: they hear "not ready".
     close: (graceMs = 10_000) => {
       closing = true;
+      for (const response of unanswered) if (!response.headersSent) response.setHeader('connection', 'close');
       return closeGracefully(server, apollo, graceMs);
     },
   };

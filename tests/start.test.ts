@@ -1,23 +1,14 @@
 // The README's start command as a user runs it: real processes, real ports, data on disk.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fromRoot } from '../platform/paths.js';
+import { freePort } from './support/processes.js';
 import { postGraphQL } from './support/stack.js';
 
 const CANONICAL = `{ orders(first: 10) { nodes { id status totalCents user { name email } items { quantity product { name stock available } } } } }`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

@@ -15,8 +15,12 @@ export interface FaultyProxy {
   refuse: boolean;
   /** When set, new connections are accepted and never answered, as by a hung or unreachable host. */
   blackhole: boolean;
+  /** When above 0, each reply is held this long before it is passed on (a slow target). */
+  replyDelayMs: number;
   /** Connections accepted so far (refused ones included). */
   connections: number;
+  /** Cuts every open connection, as a target's death does (with `refuse`, it stays dead). */
+  cutAll(): void;
   close(): Promise<void>;
 }
 
@@ -42,7 +46,9 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
       socket.on('error', () => cut(client, upstream));
       socket.on('close', () => {
         sockets.delete(socket);
-        cut(client, upstream);
+        // A slow target's last reply is still on its way to the client: close after it.
+        if (socket === upstream && proxy.replyDelayMs > 0) setTimeout(() => cut(client), proxy.replyDelayMs);
+        else cut(client, upstream);
       });
     }
     client.on('data', (chunk: Buffer) => {
@@ -52,6 +58,7 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
     });
     upstream.on('data', (chunk: Buffer) => {
       if (proxy.dropReplies) cut(client, upstream);
+      else if (proxy.replyDelayMs > 0) setTimeout(() => client.write(chunk), proxy.replyDelayMs);
       else client.write(chunk);
     });
   });
@@ -64,7 +71,9 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
     dropRequests: null,
     refuse: false,
     blackhole: false,
+    replyDelayMs: 0,
     connections: 0,
+    cutAll: () => sockets.forEach((socket) => socket.destroy()),
     close: () =>
       new Promise((resolve) => {
         sockets.forEach((socket) => socket.destroy());

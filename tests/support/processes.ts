@@ -1,0 +1,95 @@
+// The services as real Node processes on free ports, as `npm start` and docker-compose run
+// them: for tests that kill, stop or restart one for real.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fromRoot } from '../../platform/paths.js';
+
+const ENTRIES = {
+  users: 'dist/subgraphs/users/index.js',
+  inventory: 'dist/subgraphs/inventory/index.js',
+  orders: 'dist/subgraphs/orders/index.js',
+  gateway: 'dist/gateway/index.js',
+} as const;
+export type ServiceName = keyof typeof ENTRIES;
+const NAMES = Object.keys(ENTRIES) as ServiceName[];
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServiceProcesses {
+  ports: Record<ServiceName, number>;
+  /** The GraphQL URL of a service (its own port, not through a proxy). */
+  url(name: ServiceName): string;
+  /** Starts a service and waits until its /ready answers 200; `env` adds to the group's. */
+  start(name: ServiceName, env?: Record<string, string>): Promise<ChildProcess>;
+  /** Sends `signal` and resolves with the exit code once the process has exited. */
+  signal(name: ServiceName, signal: NodeJS.Signals): Promise<number | null>;
+  /** SIGKILLs whatever still runs and removes the data. */
+  dispose(): Promise<void>;
+}
+
+/** A group of services sharing one embedded data folder; `env` applies to all of them. */
+export async function serviceProcesses(env: Record<string, string> = {}): Promise<ServiceProcesses> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'supergraph-processes-'));
+  const ports = {} as Record<ServiceName, number>;
+  for (const name of NAMES) ports[name] = await freePort();
+  const url = (name: ServiceName) => `http://127.0.0.1:${ports[name]}/graphql`;
+  // NODE_OPTIONS carries jest's VM-modules flag, which the services must not inherit.
+  const { NODE_OPTIONS: _jestOnly, ...inherited } = process.env;
+  const shared = {
+    ...inherited,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    USERS_PORT: String(ports.users),
+    INVENTORY_PORT: String(ports.inventory),
+    ORDERS_PORT: String(ports.orders),
+    GATEWAY_PORT: String(ports.gateway),
+    USERS_URL: url('users'),
+    INVENTORY_URL: url('inventory'),
+    ORDERS_URL: url('orders'),
+    ...env,
+  };
+  const running = new Map<ServiceName, ChildProcess>();
+
+  const signal = (name: ServiceName, which: NodeJS.Signals) => {
+    const child = running.get(name);
+    if (!child) return Promise.resolve(null);
+    running.delete(name);
+    return new Promise<number | null>((resolve) => {
+      child.once('exit', (code) => resolve(code));
+      child.kill(which);
+    });
+  };
+
+  return {
+    ports,
+    url,
+    async start(name, extra = {}) {
+      const child = spawn(process.execPath, [fromRoot(ENTRIES[name])], { env: { ...shared, ...extra }, stdio: 'ignore' });
+      running.set(name, child);
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
+        const ready = await fetch(`http://127.0.0.1:${ports[name]}/ready`).then((r) => r.ok, () => false);
+        if (ready) return child;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`${name} did not become ready`);
+    },
+    signal,
+    async dispose() {
+      await Promise.all([...running.keys()].map((name) => signal(name, 'SIGKILL')));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
