@@ -1,7 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { readGatewayConfig } from '../gateway/config.js';
 import { ConfigError, DEV_JWT_SECRET, readPlatformConfig } from '../platform/config.js';
 import { createErrorFormatter } from '../platform/errors.js';
+import { fromRoot } from '../platform/paths.js';
 import { readOrdersConfig } from '../subgraphs/orders/config.js';
 import { DEV_ADMIN_PASSWORD, readUsersConfig } from '../subgraphs/users/config.js';
 
@@ -40,6 +43,31 @@ describe('configuration', () => {
 
   it('lets each subgraph URL be overridden at the gateway', () => {
     expect(readGatewayConfig({ INVENTORY_URL: 'http://inventory:4002/graphql' }).subgraphUrls).toEqual({ inventory: 'http://inventory:4002/graphql' });
+  });
+});
+
+describe('the README', () => {
+  /** Every variable a service reads through platform/config.ts's helpers, from the sources. */
+  function variablesRead(): string[] {
+    const names = new Set<string>();
+    const visit = (folder: string) => {
+      for (const entry of readdirSync(fromRoot(folder), { withFileTypes: true })) {
+        const file = path.join(folder, entry.name);
+        if (entry.isDirectory() && entry.name !== 'generated') visit(file);
+        else if (entry.name.endsWith('.ts')) {
+          for (const match of readFileSync(fromRoot(file), 'utf8').matchAll(/env(?:String|Int|Bool|Url|Optional)\(env, '([A-Z_]+)'/g)) names.add(match[1]!);
+        }
+      }
+    };
+    ['platform', 'gateway', 'subgraphs'].forEach(visit);
+    return [...names].sort();
+  }
+
+  it('documents every environment variable the services read', () => {
+    const readme = readFileSync(fromRoot('README.md'), 'utf8');
+    const names = variablesRead();
+    expect(names).toContain('SHUTDOWN_GRACE_MS');
+    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 });
 
