@@ -2,6 +2,8 @@
 import { envInt, envOptional, envString, envUrl, readPlatformConfig, type PlatformConfig } from '../platform/config.js';
 import { fromRoot } from '../platform/paths.js';
 import type { SubgraphCallOptions } from './dataSource.js';
+import type { QueryLimits } from './queryLimits.js';
+import type { RateLimitSettings } from './rateLimits.js';
 
 export interface GatewayConfig {
   platform: PlatformConfig;
@@ -13,6 +15,8 @@ export interface GatewayConfig {
   /** Browser origins allowed besides Apollo Sandbox and localhost. */
   corsOrigins: string[];
   subgraphCalls: SubgraphCallOptions;
+  queryLimits: QueryLimits;
+  rateLimits: RateLimitSettings;
 }
 
 const SUBGRAPHS = ['users', 'inventory', 'orders'];
@@ -34,6 +38,19 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
       retries: envInt(env, 'SUBGRAPH_QUERY_RETRIES', 2, { min: 0, max: 10 }),
       breakerThreshold: envInt(env, 'BREAKER_THRESHOLD', 5, { min: 1, max: 1000 }),
       halfOpenAfterMs: envInt(env, 'BREAKER_HALF_OPEN_MS', 5000, { min: 100, max: 600_000 }),
+    },
+    queryLimits: {
+      maxDepth: envInt(env, 'QUERY_MAX_DEPTH', 8, { min: 2, max: 100 }),
+      maxAliases: envInt(env, 'QUERY_MAX_ALIASES', 15, { min: 1, max: 1000 }),
+      maxTokens: envInt(env, 'QUERY_MAX_TOKENS', 2000, { min: 50, max: 100_000 }),
+      maxCost: envInt(env, 'QUERY_MAX_COST', 5000, { min: 10, max: 1_000_000 }),
+      maxDirectives: envInt(env, 'QUERY_MAX_DIRECTIVES', 50, { min: 1, max: 1000 }),
+    },
+    rateLimits: {
+      perIpPerMinute: envInt(env, 'RATE_LIMIT_PER_IP', 1200, { max: 1_000_000 }),
+      perUserPerMinute: envInt(env, 'RATE_LIMIT_PER_USER', 600, { max: 1_000_000 }),
+      failedLoginsPerIp: envInt(env, 'LOGIN_FAILURES_PER_IP', 50, { max: 1_000_000 }),
+      trustProxyHops: envInt(env, 'TRUST_PROXY_HOPS', 0, { max: 10 }),
     },
     corsOrigins: (envOptional(env, 'CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
   };

@@ -1,27 +1,39 @@
 // The gateway's per-request context: who is calling, checked here first so a bad token
-// is refused before any subgraph is asked.
-import type { IncomingMessage } from 'node:http';
+// is refused before any subgraph is asked, and counted against the rate limits.
 import { bearerToken, InvalidTokenError, type Caller, type Tokens } from '../platform/auth.js';
-import { unauthenticated } from '../platform/errors.js';
+import { refusingRequest, unauthenticated } from '../platform/errors.js';
+import type { RequestInfo } from '../platform/http.js';
+import { clientIp, type GatewayLimits } from './rateLimits.js';
 
 export interface GatewayContext {
   caller: Caller | null;
   /** The verified Authorization header, forwarded to the subgraphs as it came. */
   authorization?: string;
   requestId: string;
+  /** The client's address (see clientIp), for the per-IP limits. */
+  clientIp: string;
 }
 
-export async function createGatewayContext(tokens: Tokens, request: IncomingMessage, requestId: string): Promise<GatewayContext> {
+export async function createGatewayContext(
+  tokens: Tokens,
+  limits: GatewayLimits,
+  trustProxyHops: number,
+  { request, response, requestId }: RequestInfo,
+): Promise<GatewayContext> {
+  const context: GatewayContext = { caller: null, requestId, clientIp: clientIp(request, trustProxyHops) };
   const header = request.headers.authorization;
   try {
     const token = bearerToken(header);
-    if (!token) return { caller: null, requestId };
-    const caller = await tokens.verify(token);
-    // Service credentials are for subgraph-to-subgraph calls only, never for clients.
-    if (caller.kind !== 'user') throw new InvalidTokenError('invalid');
-    return { caller, authorization: header, requestId };
+    if (token) {
+      const caller = await tokens.verify(token);
+      // Service credentials are for subgraph-to-subgraph calls only, never for clients.
+      if (caller.kind !== 'user') throw new InvalidTokenError('invalid');
+      Object.assign(context, { caller, authorization: header });
+    }
   } catch (error) {
-    if (error instanceof InvalidTokenError) throw unauthenticated(error.message);
+    if (error instanceof InvalidTokenError) throw refusingRequest(unauthenticated(error.message), 401);
     throw error;
   }
+  await limits.admit(context.clientIp, context.caller, response);
+  return context;
 }

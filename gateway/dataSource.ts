@@ -52,6 +52,19 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     request.http?.headers.set('x-request-id', context.requestId);
   }
 
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
+    // Apollo's default copies the subgraph's URL and whole body into the client's error.
+    // A subgraph's own GraphQL refusal (a bad token: 401) passes on as its code and
+    // message; anything else (a proxy's 502, a crash page) means the subgraph is not
+    // answering properly, which counts against its circuit like a refused connection.
+    const body = (await response.json().catch(() => null)) as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | null;
+    const first = body?.errors?.[0];
+    if (typeof first?.message === 'string' && typeof first.extensions?.code === 'string' && first.extensions.code !== ErrorCode.InternalServerError) {
+      return codedError(first.extensions.code as ErrorCode, first.message);
+    }
+    return this.unavailable('unreachable');
+  }
+
   override didEncounterError(error: Error, _request: unknown, response?: unknown): void {
     // No whole HTTP response: refused, reset, or past the deadline (which may strike while
     // the body streams in). The message would carry the subgraph's host, so the client

@@ -1,6 +1,6 @@
 // Builds the gateway: Apollo Gateway on the static supergraph from `npm run compose`.
 import { readFile } from 'node:fs/promises';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway } from '@apollo/gateway';
@@ -10,11 +10,14 @@ import { createErrorFormatter } from '../platform/errors.js';
 import { serveHttp, type RunningServer } from '../platform/http.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
+import { createRateLimitStore } from '../platform/rateLimit.js';
 import { requestLogPlugin } from '../platform/requestLog.js';
 import type { GatewayConfig } from './config.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
 import { corsPolicy } from './cors.js';
 import { SubgraphDataSource } from './dataSource.js';
+import { queryLimitRules } from './queryLimits.js';
+import { createGatewayLimits } from './rateLimits.js';
 
 export interface Gateway {
   apollo: ApolloServer<GatewayContext>;
@@ -32,14 +35,25 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
     logger: log,
   });
   const production = config.platform.production;
+  const store = createRateLimitStore({ redisUrl: config.platform.redisUrl, keyPrefix: config.platform.redisKeyPrefix });
+  const limits = createGatewayLimits(config.rateLimits, store);
+  const queryLimits = queryLimitRules(config.queryLimits, production);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
+    validationRules: queryLimits.validationRules,
+    parseOptions: queryLimits.parseOptions,
+    // Stated, though they are Apollo Server's defaults: one operation per request, and
+    // no simple (CSRF-able) GET or form POST without a header a browser form cannot set.
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
     // Shutdown is ours (platform/service.ts): Apollo's own signal handler would race it.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !production,
     formatError: createErrorFormatter({ production, onUnexpected: (error) => log.error({ err: error }, 'unexpected error') }),
     plugins: [
+      ...(queryLimits.plugins as ApolloServerPlugin<GatewayContext>[]),
+      limits.loginPlugin,
       requestLogPlugin<GatewayContext>(log, metrics),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
@@ -53,7 +67,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
         {
           apollo,
           log,
-          context: ({ request, requestId }) => createGatewayContext(tokens, request, requestId),
+          context: (info) => createGatewayContext(tokens, limits, config.rateLimits.trustProxyHops, info),
           ready: async () => true,
           corsOrigin: corsPolicy({ production, extraOrigins: config.corsOrigins }),
           metrics: metrics.registry,
@@ -66,6 +80,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
     async stop() {
       if (running) await running.close(config.platform.shutdownGraceMs);
       else await apollo.stop();
+      await store.close();
     },
   };
 }

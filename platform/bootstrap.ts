@@ -63,6 +63,8 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   seed?(prisma: TPrisma, log: Logger): Promise<void>;
   /** Work the subgraph does on its own while it runs (sweepers); returns how to stop it. */
   background?(prisma: TPrisma, log: Logger): () => Promise<void>;
+  /** Releases what the definition opened itself (a Redis connection…), once the server has stopped. */
+  close?(): Promise<void>;
 }
 
 export interface SubgraphService<TPrisma, TContext extends BaseContext> {
@@ -132,6 +134,7 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
         await stopBackground?.();
         if (running) await running.close(settings.platform.shutdownGraceMs);
         else await server.apollo.stop();
+        await definition.close?.();
         await prisma.$disconnect();
         await database.close();
       },

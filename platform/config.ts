@@ -66,6 +66,9 @@ export interface PlatformConfig {
   internalSecret: string;
   /** How long a stopping process lets requests in flight finish before cutting them. */
   shutdownGraceMs: number;
+  /** Where rate-limit counts are shared between instances; unset keeps them in memory. */
+  redisUrl?: string;
+  redisKeyPrefix: string;
 }
 
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789';
@@ -91,5 +94,7 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
     jwtTtlSeconds: envInt(env, 'JWT_TTL_SECONDS', 3600, { min: 60, max: 30 * 24 * 3600 }),
     internalSecret,
     shutdownGraceMs: envInt(env, 'SHUTDOWN_GRACE_MS', 10_000, { min: 0, max: 600_000 }),
+    redisUrl: envUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: envString(env, 'REDIS_KEY_PREFIX', 'supergraph'),
   };
 }

@@ -9,14 +9,12 @@ export enum ErrorCode {
   BadUserInput = 'BAD_USER_INPUT',
   OutOfStock = 'OUT_OF_STOCK',
   Conflict = 'CONFLICT',
+  /** Too many requests (or failed sign-ins) from this client; `retryAfterSeconds` says when to return. */
+  RateLimited = 'RATE_LIMITED',
   /** The gateway could not reach the subgraph that owns part of the answer. */
   SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
-
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  [ErrorCode.Unauthenticated]: 401,
-};
 
 /** A deliberate error: its message and extensions are meant for the client. */
 export function codedError(
@@ -24,10 +22,17 @@ export function codedError(
   message: string,
   details: Record<string, unknown> = {},
 ): GraphQLError {
-  const status = HTTP_STATUS[code];
-  return new GraphQLError(message, {
-    extensions: { code, ...details, ...(status ? { http: { status } } : {}) },
-  });
+  return new GraphQLError(message, { extensions: { code, ...details } });
+}
+
+/**
+ * An error that refuses the whole HTTP request before anything runs (a bad token, a rate
+ * limit), with the status clients and proxies act on. Errors from resolvers stay HTTP 200,
+ * as GraphQL over HTTP has it: the gateway must read a subgraph's refusal as an answer
+ * (with its code and message), not as a failed call.
+ */
+export function refusingRequest(error: GraphQLError, status: number): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
 }
 
 export const unauthenticated = (message = 'You must be signed in to do this.') =>

@@ -10,6 +10,8 @@ import type { Logger } from './logger.js';
 
 export interface RequestInfo {
   request: IncomingMessage;
+  /** For headers that depend on who is asking (rate limits); Apollo writes the rest. */
+  response: ServerResponse;
   requestId: string;
 }
 
@@ -133,7 +135,7 @@ async function handle<TContext extends BaseContext>(options: HttpOptions<TContex
   }
   const result = await options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-    context: () => options.context({ request, requestId }),
+    context: () => options.context({ request, response, requestId }),
   });
   for (const [key, value] of result.headers) response.setHeader(key, value);
   response.statusCode = result.status ?? 200;
@@ -152,7 +154,7 @@ function applyCors<TContext extends BaseContext>(options: HttpOptions<TContext>,
   response.setHeader('vary', 'origin');
   response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
   response.setHeader('access-control-allow-headers', CORS_HEADERS);
-  response.setHeader('access-control-expose-headers', 'x-request-id');
+  response.setHeader('access-control-expose-headers', 'x-request-id, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, retry-after');
   response.setHeader('access-control-max-age', '600');
 }
 

@@ -7,7 +7,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { DocumentNode } from 'graphql';
 import { bearerToken, InvalidTokenError, type Caller, type Tokens } from './auth.js';
 import type { PlatformConfig } from './config.js';
-import { createErrorFormatter, unauthenticated } from './errors.js';
+import { createErrorFormatter, refusingRequest, unauthenticated } from './errors.js';
 import type { Logger } from './logger.js';
 import { serveHttp, type RequestInfo, type RunningServer } from './http.js';
 import type { Metrics } from './metrics.js';
@@ -72,7 +72,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       const token = bearerToken(request.headers.authorization);
       if (token) caller = await options.tokens.verify(token);
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw unauthenticated(error.message);
+      if (error instanceof InvalidTokenError) throw refusingRequest(unauthenticated(error.message), 401);
       throw error;
     }
     return contextFor(caller, requestId);

@@ -1,6 +1,6 @@
 // The users subgraph's settings, read once at start-up.
 import { readSubgraphSettings, type SubgraphSettings } from '../../platform/bootstrap.js';
-import { ConfigError, envString } from '../../platform/config.js';
+import { ConfigError, envInt, envString } from '../../platform/config.js';
 
 export const DEV_ADMIN_EMAIL = 'admin@example.com';
 export const DEV_ADMIN_PASSWORD = 'admin-password';
@@ -8,7 +8,12 @@ export const DEV_ADMIN_PASSWORD = 'admin-password';
 export interface UsersConfig extends SubgraphSettings {
   adminEmail: string;
   adminPassword: string;
+  /** Sign-in attempts per account per LOGIN_WINDOW_SECONDS before it is throttled; 0 turns it off. */
+  loginAttemptsPerAccount: number;
 }
+
+/** The window in which failed sign-ins for one account are counted. */
+export const LOGIN_WINDOW_SECONDS = 15 * 60;
 
 export function readUsersConfig(env: Record<string, string | undefined> = process.env): UsersConfig {
   const settings = readSubgraphSettings(env, 'users', 4001);
@@ -19,5 +24,10 @@ export function readUsersConfig(env: Record<string, string | undefined> = proces
     throw new ConfigError('ADMIN_PASSWORD', 'is the documented development default; set a password of your own in production.');
   }
   if (adminPassword.length < 8) throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters long.');
-  return { ...settings, adminEmail: adminEmail.toLowerCase(), adminPassword };
+  return {
+    ...settings,
+    adminEmail: adminEmail.toLowerCase(),
+    adminPassword,
+    loginAttemptsPerAccount: envInt(env, 'LOGIN_ATTEMPTS_PER_ACCOUNT', 10, { max: 10_000 }),
+  };
 }

@@ -1,5 +1,6 @@
 import { canActFor } from '../../platform/authorization.js';
 import { forbidden, unauthenticated } from '../../platform/errors.js';
+import { rateLimited } from '../../platform/rateLimit.js';
 import { isUuid } from '../../platform/ids.js';
 import { isUniqueViolation } from '../../platform/prismaErrors.js';
 import { DateTime } from '../../platform/scalars.js';
@@ -48,10 +49,17 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
     },
 
     async logIn(_parent, { email, password }: { email: string; password: string }, context) {
-      const user = await context.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+      const key = email.trim().toLowerCase();
+      // Every attempt counts before the password is checked (so parallel guesses cannot
+      // slip past the count) and a success clears the count. Unknown emails count the
+      // same way, so the throttle says nothing about which accounts exist.
+      const attempts = await context.loginAttempts?.hit(key);
+      if (attempts && !attempts.allowed) throw rateLimited('Too many sign-in attempts for this account.', attempts);
+      const user = await context.prisma.user.findUnique({ where: { email: key } });
       // Always run the KDF, so an unknown email answers as slowly as a wrong password.
       const matches = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
       if (!user || !matches) throw invalidCredentials();
+      await context.loginAttempts?.reset(key);
       return authPayload(context, user);
     },
   },

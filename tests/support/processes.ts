@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fromRoot } from '../../platform/paths.js';
+import { NO_RATE_LIMITS } from './services.js';
 
 const ENTRIES = {
   users: 'dist/subgraphs/users/index.js',
@@ -31,6 +32,8 @@ export interface ServiceProcesses {
   url(name: ServiceName): string;
   /** Starts a service and waits until its /ready answers 200; `env` adds to the group's. */
   start(name: ServiceName, env?: Record<string, string>): Promise<ChildProcess>;
+  /** Everything a service has printed (its JSON log lines) since the group began. */
+  output(name: ServiceName): string;
   /** Sends `signal` and resolves with the exit code once the process has exited. */
   signal(name: ServiceName, signal: NodeJS.Signals): Promise<number | null>;
   /** SIGKILLs whatever still runs and removes the data. */
@@ -57,9 +60,11 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     USERS_URL: url('users'),
     INVENTORY_URL: url('inventory'),
     ORDERS_URL: url('orders'),
+    ...NO_RATE_LIMITS,
     ...env,
   };
   const running = new Map<ServiceName, ChildProcess>();
+  const printed = new Map<ServiceName, string[]>(NAMES.map((name) => [name, []]));
 
   const signal = (name: ServiceName, which: NodeJS.Signals) => {
     const child = running.get(name);
@@ -75,7 +80,8 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     ports,
     url,
     async start(name, extra = {}) {
-      const child = spawn(process.execPath, [fromRoot(ENTRIES[name])], { env: { ...shared, ...extra }, stdio: 'ignore' });
+      const child = spawn(process.execPath, [fromRoot(ENTRIES[name])], { env: { ...shared, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => printed.get(name)!.push(chunk.toString('utf8')));
       running.set(name, child);
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
@@ -86,6 +92,7 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
       }
       throw new Error(`${name} did not become ready`);
     },
+    output: (name) => printed.get(name)!.join(''),
     signal,
     async dispose() {
       await Promise.all([...running.keys()].map((name) => signal(name, 'SIGKILL')));

@@ -9,12 +9,22 @@ import type { Database } from '../../platform/database.js';
 import { createTestDatabase } from './databases.js';
 
 // Sweepers run hourly unless a test asks for them: their statements would otherwise land
-// inside the exact per-request SQL counts the batching tests assert.
+// inside the exact per-request SQL counts the batching tests assert. Rate limits are off
+// unless a test asks for them (tests/rateLimits.test.ts): a test's bursts from 127.0.0.1
+// are not what they are about.
+export const NO_RATE_LIMITS = {
+  RATE_LIMIT_PER_IP: '0',
+  RATE_LIMIT_PER_USER: '0',
+  LOGIN_FAILURES_PER_IP: '0',
+  LOGIN_ATTEMPTS_PER_ACCOUNT: '0',
+};
+
 export const TEST_ENV = {
   NODE_ENV: 'test',
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   RESERVATION_SWEEP_MS: '3600000',
   CONFIRM_SWEEP_MS: '3600000',
+  ...NO_RATE_LIMITS,
 };
 
 export interface BootOptions {

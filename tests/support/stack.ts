@@ -29,6 +29,8 @@ export interface Stack {
   adminToken(): Promise<string>;
   /** SQL statements sent by each subgraph so far. */
   statements(): { users: number; inventory: number; orders: number };
+  /** Another gateway in front of the same subgraphs, with `env` on top of the test settings. */
+  addGateway(env: Record<string, string>): Promise<{ url: string; gateway: Gateway }>;
   stop(): Promise<void>;
 }
 
@@ -60,18 +62,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       routingUrl: await route(entry.name, subgraphUrls[entry.name as keyof typeof subgraphUrls]),
     })),
   );
-  const gateway = await createGateway(readGatewayConfig({ ...TEST_ENV, ...options.env }), { supergraphSdl: await composeSupergraph(subgraphs) });
-  const gatewayServer = await gateway.listen(0, '127.0.0.1');
+  const supergraphSdl = await composeSupergraph(subgraphs);
+  const gateways: Gateway[] = [];
+  const addGateway = async (env: Record<string, string>) => {
+    const gateway = await createGateway(readGatewayConfig({ ...TEST_ENV, ...options.env, ...env }), { supergraphSdl });
+    gateways.push(gateway);
+    return { url: (await gateway.listen(0, '127.0.0.1')).url, gateway };
+  };
+  const { url: gatewayUrl, gateway } = await addGateway({});
 
   let adminToken: Promise<string> | undefined;
   const stack: Stack = {
-    gatewayUrl: gatewayServer.url,
+    gatewayUrl,
     subgraphUrls,
     users,
     inventory,
     orders,
     gateway,
-    query: (query, variables, { token, url } = {}) => postGraphQL(url ?? gatewayServer.url, query, variables, token),
+    query: (query, variables, { token, url } = {}) => postGraphQL(url ?? gatewayUrl, query, variables, token),
     async logIn(email, password) {
       const result = await stack.query<{ logIn: { token: string } }>(
         'mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { token } }',
@@ -82,8 +90,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     adminToken: () => (adminToken ??= stack.logIn(DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD)),
     statements: () => ({ users: users.stats.statements, inventory: inventory.stats.statements, orders: orders.stats.statements }),
+    addGateway,
     async stop() {
-      await gateway.stop();
+      await Promise.all(gateways.map((each) => each.stop()));
       await Promise.all([users.stop(), inventory.stop(), orders.stop()]);
     },
   };
