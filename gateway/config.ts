@@ -43,7 +43,7 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
       maxDepth: envInt(env, 'QUERY_MAX_DEPTH', 8, { min: 2, max: 100 }),
       maxAliases: envInt(env, 'QUERY_MAX_ALIASES', 15, { min: 1, max: 1000 }),
       maxTokens: envInt(env, 'QUERY_MAX_TOKENS', 2000, { min: 50, max: 100_000 }),
-      maxCost: envInt(env, 'QUERY_MAX_COST', 5000, { min: 10, max: 1_000_000 }),
+      maxCost: envInt(env, 'QUERY_MAX_COST', 20_000, { min: 10, max: 1_000_000 }),
       maxDirectives: envInt(env, 'QUERY_MAX_DIRECTIVES', 50, { min: 1, max: 1000 }),
     },
     rateLimits: {

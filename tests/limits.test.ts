@@ -58,6 +58,16 @@ describe('query limits', () => {
     expect(codesOf(await post(stack.gatewayUrl, { query }, { authorization: `Bearer ${token}` }))).toEqual([]);
   });
 
+  it('refuses pages of pages past QUERY_MAX_COST, and accepts the canonical query at 100 orders', async () => {
+    const token = await stack.adminToken();
+    const canonical = '{ orders(first: 100) { nodes { id status totalCents user { id name email } items { quantity unitPriceCents product { id name stock available } } } } }';
+    expect(codesOf(await post(stack.gatewayUrl, { query: canonical }, { authorization: `Bearer ${token}` }))).toEqual([]);
+    const pagesOfPages = '{ orders(first: 100) { nodes { user { orders(first: 100) { nodes { items { product { name } } } } } } } }';
+    const reply = await post(stack.gatewayUrl, { query: pagesOfPages }, { authorization: `Bearer ${token}` });
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors[0].message).toMatch(/cost/i);
+  });
+
   it('refuses more aliases than QUERY_MAX_ALIASES', async () => {
     const query = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: products(first: 1) { totalCount }`).join(' ')} }`;
     const reply = await post(stack.gatewayUrl, { query });

@@ -1,0 +1,250 @@
+// `npm run bench`: how much federation costs, measured. Starts the four services as real
+// processes on a fixed dataset (PostgreSQL by default, `--pglite` for the embedded
+// databases), drives each scenario with autocannon from this process over loopback, and
+// reads CPU and memory of every process from /proc and SQL and subgraph-fetch counts from
+// the services' /metrics. In the same run it measures the baseline (bench/baseline.ts:
+// one plain GraphQL server reading the same databases) and prints our/baseline ratios.
+// Writes docs/benchmark.md and docs/benchmark.svg.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { fromRoot } from '../platform/paths.js';
+import { freePort, serviceProcesses, type ServiceName } from '../tests/support/processes.js';
+import { copyPgliteData, createPostgresDatabases, CUSTOMER_PASSWORD, customerEmail, databaseEnv, DATASET, seedDataset, SUBGRAPHS, type Location, type Subgraph } from './dataset.js';
+import { metricSum, postgresCpuBetween, postgresCpuMs, treeCpuMs, treeRssMb } from './measure.js';
+import { renderChart, renderReport, type Row } from './report.js';
+
+const { values: args } = parseArgs({
+  options: {
+    pglite: { type: 'boolean', default: false },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '8' },
+    'postgres-url': { type: 'string', default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const CONNECTIONS = Number(args.connections);
+const WARMUP_SECONDS = 2;
+
+const SECRETS = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdefgh',
+  INTERNAL_SECRET: 'bench-only-internal-secret-0123456789abcd',
+  ADMIN_EMAIL: 'bench-admin@example.com',
+  ADMIN_PASSWORD: 'bench-admin-password',
+};
+// Production settings but for what would make counts inexact or requests refused.
+const SERVICE_ENV = { ...SECRETS, SEED_DEMO_DATA: 'false', RESERVATION_SWEEP_MS: '3600000', CONFIRM_SWEEP_MS: '3600000' };
+
+const canonical = (first: number) =>
+  `{ orders(first: ${first}) { nodes { id status totalCents user { id name email } items { quantity unitPriceCents product { id name stock available } } } } }`;
+
+interface Target {
+  label: string;
+  url: string;
+  /** Processes whose CPU and memory count, by the name the report gives them. */
+  pids: Record<string, number>;
+  /** Each subgraph's URL, to read SQL counts (absent for the baseline). */
+  services?: Record<Subgraph, string>;
+}
+
+interface Scenario {
+  name: string;
+  body: () => string;
+  token: () => string;
+}
+
+async function main() {
+  const workDir = await mkdtemp(path.join(tmpdir(), 'supergraph-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    console.log(`Dataset: ${DATASET.users} customers, ${DATASET.products} products, ${DATASET.orders} orders × ${DATASET.itemsPerOrder} items on ${args.pglite ? 'PGlite' : 'PostgreSQL'}`);
+    const locations: Record<Subgraph, Location> = args.pglite
+      ? Object.fromEntries(SUBGRAPHS.map((name) => [name, { dataDir: path.join(workDir, 'ours', name) }])) as Record<Subgraph, Location>
+      : await createPostgresDatabases(args['postgres-url']!);
+    await seedDataset(locations);
+    const baselineLocations = args.pglite ? await copyPgliteData(locations, path.join(workDir, 'baseline')) : locations;
+
+    const services = await serviceProcesses({ ...SERVICE_ENV, ...databaseEnv(locations, args.pglite ? path.join(workDir, 'ours') : undefined) });
+    const pids = {} as Record<string, number>;
+    for (const name of ['users', 'inventory', 'orders', 'gateway'] as ServiceName[]) pids[name] = (await services.start(name)).pid!;
+    const ours: Target = {
+      label: 'supergraph',
+      url: services.url('gateway'),
+      pids,
+      services: { users: services.url('users'), inventory: services.url('inventory'), orders: services.url('orders') },
+    };
+
+    const startBaseline = async (workers: number): Promise<Target> => {
+      const port = await freePort();
+      const { NODE_OPTIONS: _, ...inherited } = process.env;
+      const env = { ...inherited, ...SECRETS, ...databaseEnv(baselineLocations, args.pglite ? path.join(workDir, 'baseline') : undefined), BASELINE_PORT: String(port), BASELINE_WORKERS: String(workers) };
+      const child = spawn(process.execPath, [fromRoot('dist/bench/baseline.js')], { env, stdio: 'inherit' });
+      children.push(child);
+      const url = `http://127.0.0.1:${port}/graphql`;
+      for (let tries = 0; ; tries++) {
+        const up = await fetch(url, { method: 'POST', body: '{}' }).then(() => true, () => false);
+        if (up) break;
+        if (tries > 300) throw new Error('the baseline did not start');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return { label: workers === 1 ? 'baseline' : `baseline ×${workers} workers`, url, pids: { server: child.pid! } };
+    };
+
+    const admin = await logIn(ours.url, SECRETS.ADMIN_EMAIL, SECRETS.ADMIN_PASSWORD);
+    const customers = await Promise.all(Array.from({ length: 10 }, (_, i) => logIn(ours.url, customerEmail(i + 1), CUSTOMER_PASSWORD)));
+    const anyCustomer = () => customers[Math.floor(Math.random() * customers.length)]!;
+    const json = (query: string, variables?: unknown) => () => JSON.stringify({ query, variables });
+    const scenarios: Record<string, Scenario> = {
+      canonical10: { name: 'canonical query, 10 orders', body: json(canonical(10)), token: () => admin },
+      canonical20: { name: 'canonical query, 20 orders', body: json(canonical(20)), token: () => admin },
+      canonical100: { name: 'canonical query, 100 orders', body: json(canonical(100)), token: () => admin },
+      products: { name: 'products list (20)', body: json('{ products(first: 20) { nodes { id sku name priceCents available } } }'), token: () => '' },
+      me: { name: 'me with my orders (10)', body: json('{ me { name orders(first: 10) { nodes { id totalCents items { quantity product { name } } } } } }'), token: anyCustomer },
+      placeOrder: {
+        name: 'placeOrder (1 line)',
+        body: () =>
+          JSON.stringify({
+            query: 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id totalCents } }',
+            variables: { input: { items: [{ productId: productId(1 + Math.floor(Math.random() * DATASET.products)), quantity: 1 }] } },
+          }),
+        token: anyCustomer,
+      },
+    };
+    // Product ids are md5('product-<n>') as UUIDs (bench/dataset.ts); asked once, here.
+    const productIds = await productIdsFrom(ours.url);
+    const productId = (n: number) => productIds[(n - 1) % productIds.length]!;
+
+    const rows: Row[] = [];
+    for (const key of ['canonical10', 'canonical20', 'canonical100', 'products', 'me', 'placeOrder']) rows.push(await run(ours, scenarios[key]!));
+    const baseline = await startBaseline(1);
+    for (const key of ['canonical10', 'canonical20', 'canonical100']) rows.push(await run(baseline, scenarios[key]!));
+    if (!args.pglite) {
+      const workers = availableParallelism();
+      const pooled = await startBaseline(workers);
+      rows.push(await run(pooled, scenarios.canonical20!));
+    }
+
+    const report = renderReport(rows, {
+      database: args.pglite ? 'PGlite (embedded, inside each subgraph process)' : 'PostgreSQL 127.0.0.1:5432',
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      cores: availableParallelism(),
+      command: `npm run bench${args.pglite ? ' -- --pglite' : ''}`,
+    });
+    console.log(`\n${report}`);
+    const suffix = args.pglite ? '-pglite' : '';
+    await writeFile(fromRoot(`docs/benchmark${suffix}.md`), report);
+    await writeFile(fromRoot(`docs/benchmark${suffix}.svg`), renderChart(rows));
+    console.log(`Wrote docs/benchmark${suffix}.md and docs/benchmark${suffix}.svg`);
+    await services.dispose();
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function logIn(url: string, email: string, password: string): Promise<string> {
+  const reply = await graphql(url, 'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', { e: email, p: password });
+  return reply.data.logIn.token;
+}
+
+async function productIdsFrom(url: string): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  do {
+    const reply: any = await graphql(url, 'query($after: String) { products(first: 100, after: $after) { nodes { id sku } pageInfo { hasNextPage endCursor } } }', { after });
+    ids.push(...reply.data.products.nodes.map((node: { id: string }) => node.id));
+    after = reply.data.products.pageInfo.hasNextPage ? reply.data.products.pageInfo.endCursor : null;
+  } while (after);
+  return ids;
+}
+
+async function graphql(url: string, query: string, variables: unknown = {}, token = ''): Promise<any> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const reply: any = await response.json();
+  if (reply.errors) throw new Error(`${query.slice(0, 60)}…: ${JSON.stringify(reply.errors)}`);
+  return reply;
+}
+
+function load(target: Target, scenario: Scenario, seconds: number) {
+  return autocannon({
+    url: target.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: 'POST',
+    requests: [
+      {
+        setupRequest: (request) => {
+          const token = scenario.token();
+          return {
+            ...request,
+            body: scenario.body(),
+            headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          };
+        },
+      },
+    ],
+  });
+}
+
+async function run(target: Target, scenario: Scenario): Promise<Row> {
+  // One answer checked by hand first: a benchmark of error replies would measure nothing.
+  const sample = JSON.parse(await (await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(scenario.token() ? { authorization: `Bearer ${scenario.token()}` } : {}) }, body: scenario.body() })).text());
+  if (sample.errors) throw new Error(`${scenario.name} on ${target.label} answers errors: ${JSON.stringify(sample.errors)}`);
+  await load(target, scenario, WARMUP_SECONDS);
+
+  const counters = async () => {
+    if (!target.services) return null;
+    const sql = {} as Record<Subgraph, number>;
+    const fetches = {} as Record<Subgraph, number>;
+    for (const name of SUBGRAPHS) {
+      sql[name] = await metricSum(target.services[name], 'db_query_duration_seconds_count');
+      fetches[name] = await metricSum(target.url, 'upstream_call_duration_seconds_count', { target: name });
+    }
+    return { sql, fetches };
+  };
+  const cpu = () => Object.fromEntries(Object.entries(target.pids).map(([name, pid]) => [name, treeCpuMs(pid)]));
+
+  const countersBefore = await counters();
+  const cpuBefore = cpu();
+  const databaseBefore = postgresCpuMs();
+  const result = await load(target, scenario, SECONDS);
+  const databaseAfter = postgresCpuMs();
+  const cpuAfter = cpu();
+  const countersAfter = await counters();
+
+  const requests = result['2xx'];
+  if (result.non2xx > 0 || result.errors > 0) console.warn(`${scenario.name} on ${target.label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  const perRequest = (after: number, before: number) => (after - before) / requests;
+  const cpuPerRequest = {
+    ...Object.fromEntries(Object.keys(cpuAfter).map((name) => [name, perRequest(cpuAfter[name]!, cpuBefore[name]!)])),
+    database: postgresCpuBetween(databaseBefore, databaseAfter) / requests,
+  };
+  const row: Row = {
+    scenario: scenario.name,
+    target: target.label,
+    requestsPerSecond: requests / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuMsPerRequest: cpuPerRequest,
+    rssMb: Object.fromEntries(Object.entries(target.pids).map(([name, pid]) => [name, treeRssMb(pid)])),
+    ...(countersBefore && countersAfter
+      ? {
+          sqlPerRequest: Object.fromEntries(SUBGRAPHS.map((name) => [name, perRequest(countersAfter.sql[name], countersBefore.sql[name])])),
+          fetchesPerRequest: Object.fromEntries(SUBGRAPHS.map((name) => [name, perRequest(countersAfter.fetches[name], countersBefore.fetches[name])])),
+        }
+      : {}),
+  };
+  console.log(`${row.scenario.padEnd(30)} ${row.target.padEnd(22)} ${row.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  CPU ${Object.values(cpuPerRequest).reduce((a, b) => a + b, 0).toFixed(2)} ms/req`);
+  return row;
+}
+
+await main();

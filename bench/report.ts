@@ -1,0 +1,127 @@
+// Turns the benchmark's rows into docs/benchmark.md (tables) and docs/benchmark.svg
+// (CPU per request, stacked by process, ours against the baseline).
+
+export interface Row {
+  scenario: string;
+  target: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  /** CPU ms per request by process name (gateway, users…, or server), plus database. */
+  cpuMsPerRequest: Record<string, number>;
+  rssMb: Record<string, number>;
+  sqlPerRequest?: Record<string, number>;
+  fetchesPerRequest?: Record<string, number>;
+}
+
+export interface RunInfo {
+  database: string;
+  seconds: number;
+  connections: number;
+  cores: number;
+  command: string;
+}
+
+const PARTS = ['gateway', 'users', 'inventory', 'orders', 'server', 'database'];
+const total = (row: Row) => Object.values(row.cpuMsPerRequest).reduce((sum, value) => sum + value, 0);
+const fixed = (value: number | undefined, digits = 2) => (value === undefined ? '—' : value.toFixed(digits));
+const table = (header: string[], lines: string[][]) =>
+  [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...lines.map((line) => `| ${line.join(' | ')} |`)].join('\n');
+
+export function renderReport(rows: Row[], info: RunInfo): string {
+  const ours = rows.filter((row) => row.target === 'supergraph');
+  const find = (scenario: string, target: string) => rows.find((row) => row.scenario === scenario && row.target === target);
+  const pooled = rows.find((row) => row.target.startsWith('baseline ×'));
+
+  const ratios = ours
+    .filter((row) => find(row.scenario, 'baseline'))
+    .map((row) => {
+      const base = find(row.scenario, 'baseline')!;
+      return [row.scenario, fixed(total(row)), fixed(total(base)), `**${fixed(total(row) / total(base))}×**`, fixed(row.requestsPerSecond, 0), fixed(base.requestsPerSecond, 0), `${fixed(row.requestsPerSecond / base.requestsPerSecond)}×`];
+    });
+  const pooledLine = pooled
+    ? (() => {
+        const row = find(pooled.scenario, 'supergraph')!;
+        return `\nThroughput on the ${pooled.scenario} against the baseline run as ${pooled.target.replace('baseline ', '')} (as many as the machine has cores): ${fixed(row.requestsPerSecond, 0)} / ${fixed(pooled.requestsPerSecond, 0)} req/s = **${fixed(row.requestsPerSecond / pooled.requestsPerSecond)}×**.\n`;
+      })()
+    : '';
+
+  return `# Benchmark
+
+Produced by \`${info.command}\` on ${new Date().toISOString().slice(0, 10)}: ${info.database}; ${info.cores} cores; autocannon with
+${info.connections} connections for ${info.seconds} s per scenario after a 2 s warm-up, on the same machine (loopback). Services in
+production mode (request logs on, rate limits off). Dataset: 1,000 customers, 500 products, 10,000 orders × 3 items. CPU is
+user + system time from /proc of each process (and of every PostgreSQL process) over the measured seconds, divided by the
+requests answered. The baseline (\`bench/baseline.ts\`) answers the canonical query from one plain graphql-js server reading
+the same three databases through the same Prisma clients and DataLoaders: no gateway, no HTTP between services.
+
+## Federation against the baseline
+
+${table(['canonical query', 'CPU ms/req ours', 'CPU ms/req baseline', 'CPU ratio', 'req/s ours', 'req/s baseline', 'throughput ratio'], ratios)}
+${pooledLine}
+## Throughput and latency
+
+${table(['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms'], rows.map((row) => [row.scenario, row.target, fixed(row.requestsPerSecond, 0), String(row.p50), String(row.p99)]))}
+
+## CPU per request (ms)
+
+${table(['scenario', 'server', ...PARTS, 'total'], rows.map((row) => [row.scenario, row.target, ...PARTS.map((part) => fixed(row.cpuMsPerRequest[part])), `**${fixed(total(row))}**`]))}
+
+## SQL statements and subgraph fetches per request
+
+${table(['scenario', 'SQL users', 'SQL inventory', 'SQL orders', 'fetches users', 'fetches inventory', 'fetches orders'], ours.map((row) => [row.scenario, ...['users', 'inventory', 'orders'].map((name) => fixed(row.sqlPerRequest?.[name])), ...['users', 'inventory', 'orders'].map((name) => fixed(row.fetchesPerRequest?.[name]))]))}
+
+## Memory: RSS after each scenario (MB)
+
+${table(['scenario', 'server', 'gateway', 'users', 'inventory', 'orders', 'server'], rows.map((row) => [row.scenario, row.target, ...['gateway', 'users', 'inventory', 'orders', 'server'].map((name) => fixed(row.rssMb[name], 0))]))}
+
+![CPU per request](benchmark.svg)
+`;
+}
+
+const COLOURS: Record<string, string> = {
+  gateway: '#4e79a7',
+  users: '#f28e2b',
+  inventory: '#59a14f',
+  orders: '#e15759',
+  server: '#76b7b2',
+  database: '#9c755f',
+};
+
+/** Horizontal bars of CPU ms per request for the canonical query, one segment per process. */
+export function renderChart(rows: Row[]): string {
+  const bars = rows.filter((row) => row.scenario.startsWith('canonical'));
+  const scale = 560 / Math.max(...bars.map(total));
+  const barHeight = 22;
+  const top = 40;
+  const left = 330;
+  const height = top + bars.length * (barHeight + 10) + 50;
+  const parts = bars.map((row, index) => {
+    const y = top + index * (barHeight + 10);
+    let x = left;
+    const segments = PARTS.filter((part) => row.cpuMsPerRequest[part]).map((part) => {
+      const width = row.cpuMsPerRequest[part]! * scale;
+      const rect = `<rect x="${x.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="${barHeight}" fill="${COLOURS[part]}"><title>${part}: ${fixed(row.cpuMsPerRequest[part])} ms</title></rect>`;
+      x += width;
+      return rect;
+    });
+    return [
+      `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${escape(`${row.scenario.replace('canonical query, ', 'canonical ')} — ${row.target}`)}</text>`,
+      ...segments,
+      `<text x="${(x + 6).toFixed(1)}" y="${y + 15}">${fixed(total(row))} ms</text>`,
+    ].join('');
+  });
+  const legendY = height - 20;
+  const legend = PARTS.map((part, index) => `<rect x="${left + index * 95}" y="${legendY - 11}" width="12" height="12" fill="${COLOURS[part]}"/><text x="${left + index * 95 + 16}" y="${legendY}">${part}</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="${height}" font-family="sans-serif" font-size="13">
+<rect width="100%" height="100%" fill="white"/>
+<text x="${left}" y="22" font-weight="bold">CPU per canonical request (ms, all processes), supergraph against the in-process baseline</text>
+${parts.join('\n')}
+${legend.join('')}
+</svg>
+`;
+}
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
