@@ -12,6 +12,8 @@ export type Caller =
 
 const INTERNAL_AUDIENCE = 'supergraph-internal';
 const SERVICE_TOKEN_TTL_SECONDS = 300;
+/** Tokens remembered as verified; a client sends the same one with every request. */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 export class InvalidTokenError extends Error {
   constructor(readonly reason: 'expired' | 'invalid') {
@@ -30,10 +32,11 @@ export interface Tokens {
 export function createTokens(config: Pick<PlatformConfig, 'jwtSecret' | 'jwtIssuer' | 'jwtAudience' | 'jwtTtlSeconds' | 'internalSecret'>): Tokens {
   const userKey = new TextEncoder().encode(config.jwtSecret);
   const serviceKey = new TextEncoder().encode(config.internalSecret);
+  const verified = new Map<string, { caller: Caller; expiresAt: number }>();
 
   async function verifyWith(token: string, key: Uint8Array, audience: string) {
     try {
-      const { payload } = await jwtVerify(token, key, { issuer: config.jwtIssuer, audience, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, key, { issuer: config.jwtIssuer, audience, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
       return payload;
     } catch (error) {
       throw new InvalidTokenError(error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid');
@@ -62,20 +65,32 @@ export function createTokens(config: Pick<PlatformConfig, 'jwtSecret' | 'jwtIssu
         .sign(serviceKey),
 
     async verify(token) {
-      // The audience tells which key to check against; a user token can never pass
-      // as a service token because the two are signed with different secrets.
-      const [, body] = token.split('.');
-      const audience = peekAudience(body);
-      if (audience === INTERNAL_AUDIENCE) {
-        const payload = await verifyWith(token, serviceKey, INTERNAL_AUDIENCE);
-        if (!payload.sub) throw new InvalidTokenError('invalid');
-        return { kind: 'service', service: payload.sub };
-      }
-      const payload = await verifyWith(token, userKey, config.jwtAudience);
-      if (!payload.sub || (payload.role !== 'CUSTOMER' && payload.role !== 'ADMIN')) throw new InvalidTokenError('invalid');
-      return { kind: 'user', userId: payload.sub, role: payload.role };
+      // Checking a signature is an async WebCrypto job, and every process a request
+      // passes through checks the same token: a token seen valid is remembered (by its
+      // whole text, signature included) until it expires.
+      const known = verified.get(token);
+      if (known && known.expiresAt > Date.now()) return known.caller;
+      const { caller, expiresAt } = await verifyUncached(token);
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!); // the oldest
+      verified.set(token, { caller, expiresAt });
+      return caller;
     },
   };
+
+  async function verifyUncached(token: string): Promise<{ caller: Caller; expiresAt: number }> {
+    // The audience tells which key to check against; a user token can never pass as a
+    // service token because the two are signed with different secrets.
+    const [, body] = token.split('.');
+    const audience = peekAudience(body);
+    if (audience === INTERNAL_AUDIENCE) {
+      const payload = await verifyWith(token, serviceKey, INTERNAL_AUDIENCE);
+      if (!payload.sub) throw new InvalidTokenError('invalid');
+      return { caller: { kind: 'service', service: payload.sub }, expiresAt: payload.exp! * 1000 };
+    }
+    const payload = await verifyWith(token, userKey, config.jwtAudience);
+    if (!payload.sub || (payload.role !== 'CUSTOMER' && payload.role !== 'ADMIN')) throw new InvalidTokenError('invalid');
+    return { caller: { kind: 'user', userId: payload.sub, role: payload.role }, expiresAt: payload.exp! * 1000 };
+  }
 }
 
 /** Reads the bearer token of an Authorization header; undefined when there is none. */

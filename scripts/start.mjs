@@ -27,9 +27,14 @@ const childEnv = {
 const started = Date.now();
 prepare();
 
+// V8 sizes the young generation from the machine's memory (128 MB on 24 GiB) and keeps it;
+// 16 MB semi-spaces cost nothing measurable and save about 100 MB of RSS per process
+// (docs/performance.md). The same flag is in package.json's start:* and docker-compose.yml.
+const NODE_FLAGS = ['--max-semi-space-size=16'];
+
 let stopping = false;
 const children = services.map((service) => {
-  const child = spawn(node24, [service.entry], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node24, [...NODE_FLAGS, service.entry], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const label = `\x1b[${service.color}m${service.name.padEnd(9)}\x1b[0m|`;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => console.log(`${label} ${line}`));

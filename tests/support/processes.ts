@@ -80,7 +80,7 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     ports,
     url,
     async start(name, extra = {}) {
-      const child = spawn(process.execPath, [fromRoot(ENTRIES[name])], { env: { ...shared, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--max-semi-space-size=16', fromRoot(ENTRIES[name])], { env: { ...shared, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
       for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => printed.get(name)!.push(chunk.toString('utf8')));
       running.set(name, child);
       const deadline = Date.now() + 60_000;
