@@ -10,6 +10,7 @@ import { codedError, ErrorCode } from '../platform/errors.js';
 import { BrokenCircuitError, createCallPolicy, type CallPolicy, type ResilienceOptions } from '../platform/resilience.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { GatewayContext } from './context.js';
+import type { Fetcher } from './subgraphFetcher.js';
 
 export interface SubgraphCallOptions extends ResilienceOptions {
   timeoutMs: number;
@@ -21,12 +22,9 @@ const isTimeout = (error: unknown) => (error as Error)?.name === 'TimeoutError';
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly policy: CallPolicy;
 
-  constructor(readonly name: string, url: string, options: SubgraphCallOptions, metrics: Metrics) {
-    super({
-      url,
-      // Node's fetch: pooled keep-alive connections, and a hard deadline per call.
-      fetcher: ((input: string, init: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(options.timeoutMs) })) as never,
-    });
+  constructor(readonly name: string, url: string, options: SubgraphCallOptions, metrics: Metrics, fetcher: Fetcher) {
+    // Pooled keep-alive connections and a hard deadline per call (gateway/subgraphFetcher.ts).
+    super({ url, fetcher: fetcher as never });
     this.policy = createCallPolicy(
       { isFailure: isUnavailable, isRetryable: (error) => (error as GraphQLError).extensions?.reason !== 'timeout' },
       options,
@@ -52,7 +50,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     request.http?.headers.set('x-request-id', context.requestId);
   }
 
-  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
     // Apollo's default copies the subgraph's URL and whole body into the client's error.
     // A subgraph's own GraphQL refusal (a bad token: 401) passes on as its code and
     // message; anything else (a proxy's 502, a crash page) means the subgraph is not

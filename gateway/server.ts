@@ -16,6 +16,7 @@ import type { GatewayConfig } from './config.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
 import { corsPolicy } from './cors.js';
 import { SubgraphDataSource } from './dataSource.js';
+import { createSubgraphFetcher } from './subgraphFetcher.js';
 import { queryLimitRules } from './queryLimits.js';
 import { createGatewayLimits } from './rateLimits.js';
 
@@ -29,9 +30,10 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   const log = options.log ?? createLogger('gateway', config.platform.logLevel);
   const metrics = createMetrics('gateway');
   const supergraphSdl = options.supergraphSdl ?? (await readSupergraph(config.supergraphPath));
+  const fetcher = createSubgraphFetcher(config.subgraphCalls.timeoutMs);
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics),
+    buildService: ({ name, url }) => new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics, fetcher),
     logger: log,
   });
   const production = config.platform.production;
