@@ -10,6 +10,7 @@ import { createErrorFormatter } from '../platform/errors.js';
 import { serveHttp, type RunningServer } from '../platform/http.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
+import { storableStringsPlugin } from '../platform/inputHygiene.js';
 import { createRateLimitStore } from '../platform/rateLimit.js';
 import { requestLogPlugin } from '../platform/requestLog.js';
 import type { GatewayConfig } from './config.js';
@@ -56,6 +57,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
     plugins: [
       ...(queryLimits.plugins as ApolloServerPlugin<GatewayContext>[]),
       limits.loginPlugin,
+      storableStringsPlugin<GatewayContext>(),
       requestLogPlugin<GatewayContext>(log, metrics),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],

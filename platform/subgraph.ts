@@ -11,6 +11,7 @@ import { createErrorFormatter, refusingRequest, unauthenticated } from './errors
 import type { Logger } from './logger.js';
 import { serveHttp, type RequestInfo, type RunningServer } from './http.js';
 import type { Metrics } from './metrics.js';
+import { entityRepresentationsPlugin, storableStringsPlugin } from './inputHygiene.js';
 import { requestLogPlugin } from './requestLog.js';
 
 export type { GraphQLResolverMap };
@@ -44,8 +45,9 @@ export interface SubgraphServer<TContext extends BaseContext> {
 
 export function createSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): SubgraphServer<TContext> {
   const { platform, log } = options;
+  const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
+    schema,
     introspection: !platform.production,
     // Shutdown is ours (platform/service.ts): Apollo's own signal handler would race it.
     stopOnTerminationSignals: false,
@@ -58,6 +60,8 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     // every request for nothing.
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      storableStringsPlugin<TContext>(),
+      entityRepresentationsPlugin<TContext>(schema),
       requestLogPlugin<TContext>(log, options.metrics),
       ...(platform.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
