@@ -29,11 +29,13 @@ const table = (header: string[], lines: string[][]) =>
   [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...lines.map((line) => `| ${line.join(' | ')} |`)].join('\n');
 
 export function renderReport(rows: Row[], info: RunInfo): string {
-  const ours = rows.filter((row) => row.target === 'supergraph');
+  const ours = rows.filter((row) => row.target.startsWith('supergraph'));
   const find = (scenario: string, target: string) => rows.find((row) => row.scenario === scenario && row.target === target);
   const pooled = rows.find((row) => row.target.startsWith('baseline ×'));
+  const oursPooled = rows.find((row) => row.target.startsWith('supergraph ×') && row.scenario === pooled?.scenario);
 
   const ratios = ours
+    .filter((row) => row.target === 'supergraph')
     .filter((row) => find(row.scenario, 'baseline'))
     .map((row) => {
       const base = find(row.scenario, 'baseline')!;
@@ -42,7 +44,10 @@ export function renderReport(rows: Row[], info: RunInfo): string {
   const pooledLine = pooled
     ? (() => {
         const row = find(pooled.scenario, 'supergraph')!;
-        return `\nThroughput on the ${pooled.scenario} against the baseline run as ${pooled.target.replace('baseline ', '')} (as many as the machine has cores): ${fixed(row.requestsPerSecond, 0)} / ${fixed(pooled.requestsPerSecond, 0)} req/s = **${fixed(row.requestsPerSecond / pooled.requestsPerSecond)}×**.\n`;
+        const workers = oursPooled
+          ? ` With every service as ${oursPooled.target.replace('supergraph ', '')} too: ${fixed(oursPooled.requestsPerSecond, 0)} req/s = **${fixed(oursPooled.requestsPerSecond / pooled.requestsPerSecond)}×** (against ${fixed(row.requestsPerSecond, 0)} with one process each).`
+          : '';
+        return `\nThroughput on the ${pooled.scenario} against the baseline run as ${pooled.target.replace('baseline ', '')} (as many as the machine has cores): ${fixed(row.requestsPerSecond, 0)} / ${fixed(pooled.requestsPerSecond, 0)} req/s = **${fixed(row.requestsPerSecond / pooled.requestsPerSecond)}×**.${workers}\n`;
       })()
     : '';
 
@@ -69,7 +74,7 @@ ${table(['scenario', 'server', ...PARTS, 'total'], rows.map((row) => [row.scenar
 
 ## SQL statements and subgraph fetches per request
 
-${table(['scenario', 'SQL users', 'SQL inventory', 'SQL orders', 'fetches users', 'fetches inventory', 'fetches orders'], ours.map((row) => [row.scenario, ...['users', 'inventory', 'orders'].map((name) => fixed(row.sqlPerRequest?.[name])), ...['users', 'inventory', 'orders'].map((name) => fixed(row.fetchesPerRequest?.[name]))]))}
+${table(['scenario', 'SQL users', 'SQL inventory', 'SQL orders', 'fetches users', 'fetches inventory', 'fetches orders'], ours.map((row) => [row.target === 'supergraph' ? row.scenario : `${row.scenario} (${row.target})`, ...['users', 'inventory', 'orders'].map((name) => fixed(row.sqlPerRequest?.[name])), ...['users', 'inventory', 'orders'].map((name) => fixed(row.fetchesPerRequest?.[name]))]))}
 
 ## Memory: RSS after each scenario (MB)
 

@@ -5,12 +5,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
 import { createTokens, type Tokens } from './auth.js';
-import { envBool, envInt, envString, envUrl, readPlatformConfig, type PlatformConfig } from './config.js';
+import { ConfigError, envBool, envInt, envString, envUrl, readPlatformConfig, type PlatformConfig } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { fromRoot } from './paths.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { isUpToDate, migrate } from './migrator.js';
+import { readWorkers } from './service.js';
 import type { RunningServer } from './http.js';
 import {
   countQueries,
@@ -42,6 +43,8 @@ export interface SubgraphSettings {
 export function readSubgraphSettings(env: Record<string, string | undefined>, name: string, defaultPort: number): SubgraphSettings {
   const prefix = name.toUpperCase();
   const databaseUrl = envUrl(env, `${prefix}_DATABASE_URL`, ['postgres:', 'postgresql:']);
+  // The embedded database lives inside one process; workers need a shared server.
+  if (!databaseUrl && readWorkers(env) > 1) throw new ConfigError('WORKERS', `above 1 needs ${prefix}_DATABASE_URL: the embedded PGlite belongs to one process.`);
   return {
     platform: readPlatformConfig(env),
     port: envInt(env, `${prefix}_PORT`, defaultPort, { max: 65535 }),

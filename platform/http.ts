@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
+import { metricsText } from './metrics.js';
 
 export interface RequestInfo {
   request: IncomingMessage;
@@ -101,7 +102,7 @@ async function handle<TContext extends BaseContext>(options: HttpOptions<TContex
     return;
   }
   if (url.pathname === '/metrics' && options.metrics) {
-    response.writeHead(200, { 'content-type': options.metrics.contentType }).end(await options.metrics.metrics());
+    response.writeHead(200, { 'content-type': options.metrics.contentType }).end(await metricsText(options.metrics));
     return;
   }
   if (!GRAPHQL_PATHS.has(url.pathname)) {

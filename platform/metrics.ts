@@ -1,6 +1,10 @@
 // Prometheus metrics for one service, served at /metrics. One registry per service
 // instance (not prom-client's global one), so tests can run several services in one process.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+// Under cluster workers (WORKERS > 1) a scrape reaches one worker, which asks the primary
+// for every worker's figures added up, so /metrics describes the whole service.
+import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -10,6 +14,11 @@ export function createMetrics(service: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  if (cluster.isWorker) {
+    // Constructing one is what makes prom-client answer the primary's requests in a worker.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([registry]);
+  }
   return {
     registry,
     requests: new Histogram({
@@ -47,4 +56,39 @@ export function createMetrics(service: string) {
       registers: [registry],
     }),
   };
+}
+
+const ASK = 'supergraph:metrics?';
+const ANSWER = 'supergraph:metrics';
+
+/** The text a scrape of this process answers: its own registry, or the cluster's sum. */
+export function metricsText(registry: Registry): Promise<string> {
+  if (!cluster.isWorker) return registry.metrics();
+  const id = randomUUID();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      process.off('message', onMessage);
+      reject(new Error('the cluster primary did not answer with metrics'));
+    }, 5000);
+    const onMessage = (message: { type?: string; id?: string; text?: string }) => {
+      if (message?.type !== ANSWER || message.id !== id) return;
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      resolve(message.text ?? '');
+    };
+    process.on('message', onMessage);
+    process.send!({ type: ASK, id });
+  });
+}
+
+/** In a cluster primary: answers workers' requests for the whole cluster's metrics. */
+export function serveClusterMetrics(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, message: { type?: string; id?: string }) => {
+    if (message?.type !== ASK) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: ANSWER, id: message.id, text }),
+      (error: unknown) => worker.send({ type: ANSWER, id: message.id, text: `# metrics unavailable: ${String(error)}\n` }),
+    );
+  });
 }
