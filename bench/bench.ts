@@ -15,19 +15,21 @@ import { fromRoot } from '../platform/paths.js';
 import { freePort, serviceProcesses, type ServiceName } from '../tests/support/processes.js';
 import { copyPgliteData, createPostgresDatabases, CUSTOMER_PASSWORD, customerEmail, databaseEnv, DATASET, seedDataset, SUBGRAPHS, type Location, type Subgraph } from './dataset.js';
 import { metricSum, postgresCpuBetween, postgresCpuMs, treeCpuMs, treeRssMb } from './measure.js';
-import { renderChart, renderReport, type Row } from './report.js';
+import { renderChart, renderReport, type Row, type SoakSample } from './report.js';
 
 const { values: args } = parseArgs({
   options: {
     pglite: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '8' },
+    soak: { type: 'string', default: '120' },
     'postgres-url': { type: 'string', default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
 const WARMUP_SECONDS = 2;
+const SOAK_SECONDS = Number(args.soak);
 
 const SECRETS = {
   NODE_ENV: 'production',
@@ -134,6 +136,7 @@ async function main() {
 
     const rows: Row[] = [];
     for (const key of ['canonical10', 'canonical20', 'canonical100', 'products', 'me', 'placeOrder']) rows.push(await run(ours, scenarios[key]!));
+    const soak = SOAK_SECONDS > 0 ? await soakTest(ours, scenarios.canonical20!) : [];
     await services.dispose();
     if (!args.pglite) {
       // The same stack with every service as two cluster workers (the embedded database cannot be shared).
@@ -156,6 +159,7 @@ async function main() {
       connections: CONNECTIONS,
       cores: availableParallelism(),
       command: `npm run bench${args.pglite ? ' -- --pglite' : ''}`,
+      soak,
     });
     console.log(`\n${report}`);
     const suffix = args.pglite ? '-pglite' : '';
@@ -266,6 +270,20 @@ async function run(target: Target, scenario: Scenario): Promise<Row> {
   };
   console.log(`${row.scenario.padEnd(30)} ${row.target.padEnd(22)} ${row.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  CPU ${Object.values(cpuPerRequest).reduce((a, b) => a + b, 0).toFixed(2)} ms/req`);
   return row;
+}
+
+/** Memory of every process, sampled every 10 s while the canonical query runs for SOAK_SECONDS. */
+async function soakTest(target: Target, scenario: Scenario): Promise<SoakSample[]> {
+  const samples: SoakSample[] = [];
+  const sample = (second: number) => samples.push({ second, rssMb: Object.fromEntries(Object.entries(target.pids).map(([name, pid]) => [name, treeRssMb(pid)])) });
+  sample(0);
+  const started = Date.now();
+  const timer = setInterval(() => sample(Math.round((Date.now() - started) / 1000)), 10_000);
+  const result = await load(target, scenario, SOAK_SECONDS);
+  clearInterval(timer);
+  sample(Math.round((Date.now() - started) / 1000));
+  console.log(`soak: ${scenario.name} for ${SOAK_SECONDS} s at ${(result['2xx'] / result.duration).toFixed(0)} req/s; gateway RSS ${samples.map((s) => s.rssMb.gateway!.toFixed(0)).join(' → ')} MB`);
+  return samples;
 }
 
 await main();

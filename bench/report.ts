@@ -14,12 +14,19 @@ export interface Row {
   fetchesPerRequest?: Record<string, number>;
 }
 
+export interface SoakSample {
+  second: number;
+  rssMb: Record<string, number>;
+}
+
 export interface RunInfo {
   database: string;
   seconds: number;
   connections: number;
   cores: number;
   command: string;
+  /** RSS of each process during a long run of the canonical query (empty if skipped). */
+  soak: SoakSample[];
 }
 
 const PARTS = ['gateway', 'users', 'inventory', 'orders', 'server', 'database'];
@@ -80,6 +87,10 @@ ${table(['scenario', 'SQL users', 'SQL inventory', 'SQL orders', 'fetches users'
 
 ${table(['scenario', 'server', 'gateway', 'users', 'inventory', 'orders', 'server'], rows.map((row) => [row.scenario, row.target, ...['gateway', 'users', 'inventory', 'orders', 'server'].map((name) => fixed(row.rssMb[name], 0))]))}
 
+${info.soak.length === 0 ? '' : `## Memory under sustained load: RSS (MB) during ${info.soak.at(-1)!.second} s of the canonical query (20 orders)
+
+${table(['second', 'gateway', 'users', 'inventory', 'orders'], info.soak.map((sample) => [String(sample.second), ...['gateway', 'users', 'inventory', 'orders'].map((name) => fixed(sample.rssMb[name], 0))]))}
+`}
 ![CPU per request](benchmark.svg)
 `;
 }
