@@ -27,6 +27,7 @@ COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/subgraphs/users/schema.graphql ./subgraphs/users/
 COPY --from=build /app/subgraphs/inventory/schema.graphql ./subgraphs/inventory/
 COPY --from=build /app/subgraphs/orders/schema.graphql ./subgraphs/orders/
+COPY --from=build /app/subgraphs/notifications/schema.graphql ./subgraphs/notifications/
 USER node
-EXPOSE 4000 4001 4002 4003
+EXPOSE 4000 4001 4002 4003 4004
 CMD ["node", "dist/gateway/index.js"]

@@ -74,7 +74,7 @@ async function main() {
       const env = { ...SERVICE_ENV, ...databaseEnv(locations, args.pglite ? path.join(workDir, 'ours') : undefined), WORKERS: String(workers), LOG_LEVEL: workers > 1 ? 'info' : 'warn' };
       const services = await serviceProcesses(env);
       const pids = {} as Record<string, number>;
-      for (const name of ['users', 'inventory', 'orders', 'gateway'] as ServiceName[]) {
+      for (const name of ['users', 'inventory', 'notifications', 'orders', 'gateway'] as ServiceName[]) {
         pids[name] = (await services.start(name)).pid!;
         while (workers > 1 && !services.output(name).includes(`ready with ${workers} workers`)) await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -82,7 +82,7 @@ async function main() {
         label: workers === 1 ? 'supergraph' : `supergraph ×${workers} workers`,
         url: services.url('gateway'),
         pids,
-        services: { users: services.url('users'), inventory: services.url('inventory'), orders: services.url('orders') },
+        services: { users: services.url('users'), inventory: services.url('inventory'), orders: services.url('orders'), notifications: services.url('notifications') },
       };
       return { services, target };
     };

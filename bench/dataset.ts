@@ -8,7 +8,7 @@ import { migrate } from '../platform/migrator.js';
 import { fromRoot } from '../platform/paths.js';
 import { hashPassword } from '../subgraphs/users/passwords.js';
 
-export const SUBGRAPHS = ['users', 'inventory', 'orders'] as const;
+export const SUBGRAPHS = ['users', 'inventory', 'orders', 'notifications'] as const;
 export type Subgraph = (typeof SUBGRAPHS)[number];
 
 export const DATASET = { users: 1000, products: 500, orders: 10_000, itemsPerOrder: 3 };
@@ -77,6 +77,8 @@ export async function seedDataset(locations: Record<Subgraph, Location>): Promis
       UPDATE orders o SET total_cents = s.total
       FROM (SELECT order_id, sum(quantity * unit_price_cents) AS total FROM order_items GROUP BY order_id) s
       WHERE s.order_id = o.id;`,
+    // Starts empty: notifications come from the orders placed during the run.
+    notifications: 'SELECT 1;',
   };
   for (const name of SUBGRAPHS) {
     const database: Database = await openDatabase({ ...locations[name], poolSize: 1 });

@@ -1,6 +1,8 @@
 // `npm run load`: N buyers placing orders for M seconds against a running supergraph
 // (through the gateway, as clients would), then the stock invariant checked through the
-// API. Prints orders/s, latency percentiles and what every request answered.
+// API. Prints orders/s, latency percentiles and what every request answered, then waits
+// for every order's confirmation to reach its buyer's notifications and prints the
+// delivery lag (order committed → notification stored, both read through the API).
 //   npm run load -- --buyers 20 --seconds 30 [--url http://localhost:4000/graphql]
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
@@ -58,13 +60,14 @@ async function main() {
   console.log(`${buyers} buyers, ${productIds.length} products of ${values.stock} units, ${seconds} s against ${url}`);
 
   const latencies: number[] = [];
+  const placedBy = tokens.map(() => new Set<string>());
   const outcomes = new Map<string, number>();
   const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
   const deadline = Date.now() + seconds * 1000;
   const started = Date.now();
 
   await Promise.all(
-    tokens.map(async (token) => {
+    tokens.map(async (token, buyer) => {
       while (Date.now() < deadline) {
         const lines = [...new Set(Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => productIds[Math.floor(Math.random() * productIds.length)]!))];
         const items = lines.map((productId) => ({ productId, quantity: 1 + Math.floor(Math.random() * 3) }));
@@ -75,6 +78,7 @@ async function main() {
         count(code);
         // Some buyers change their mind, and an admin ships some orders: every transition is exercised.
         const id = reply.data?.placeOrder?.id;
+        if (id) placedBy[buyer]!.add(id);
         const roll = Math.random();
         if (id && roll < 0.15) count(`cancel ${(await gql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id }, token)).errors?.[0]?.extensions?.code ?? 'ok'}`);
         else if (id && roll < 0.3) count(`complete ${(await gql('mutation($id: ID!) { completeOrder(id: $id) { id } }', { id }, admin)).errors?.[0]?.extensions?.code ?? 'ok'}`);
@@ -90,6 +94,8 @@ async function main() {
   if ([...outcomes.keys()].some((key) => key.includes('RATE_LIMITED'))) {
     console.log('note: the gateway rate-limited this run; for load runs start it with RATE_LIMIT_PER_IP=0 RATE_LIMIT_PER_USER=0');
   }
+
+  await deliveryLag(tokens, placedBy);
 
   // The invariant, read through the API: for each product, reserved = Σ quantities of PENDING orders.
   const held = new Map<string, number>();
@@ -108,6 +114,39 @@ async function main() {
   }
   console.log(problems.length === 0 ? `invariant OK on ${productIds.length} products: reserved = units of PENDING orders, nothing negative` : `INVARIANT BROKEN:\n  ${problems.join('\n  ')}`);
   process.exitCode = problems.length === 0 ? 0 : 1;
+}
+
+/** Every item of a connection, page by page. */
+async function all<T>(token: string, field: string, selection: string): Promise<T[]> {
+  const items: T[] = [];
+  let after: string | null = null;
+  do {
+    const page: any = must(await gql(`query($after: String) { me { ${field}(first: 100, after: $after) { nodes { ${selection} } pageInfo { hasNextPage endCursor } } } }`, { after }, token), (d) => d.me[field]);
+    items.push(...page.nodes);
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+  } while (after);
+  return items;
+}
+
+async function deliveryLag(tokens: string[], placedBy: Set<string>[]): Promise<void> {
+  const expected = placedBy.reduce((sum, ids) => sum + ids.size, 0);
+  const waitStarted = Date.now();
+  let lags: number[] = [];
+  for (;;) {
+    lags = [];
+    for (const [buyer, token] of tokens.entries()) {
+      const created = new Map((await all<{ id: string; createdAt: string }>(token, 'orders', 'id createdAt')).map((order) => [order.id, Date.parse(order.createdAt)]));
+      for (const note of await all<{ kind: string; createdAt: string; order: { id: string } | null }>(token, 'notifications', 'kind createdAt order { id }')) {
+        if (note.kind !== 'order.placed' || !note.order || !placedBy[buyer]!.has(note.order.id)) continue;
+        lags.push(Date.parse(note.createdAt) - created.get(note.order.id)!);
+      }
+    }
+    if (lags.length >= expected || Date.now() - waitStarted > 120_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const sorted = lags.sort((a, b) => a - b);
+  console.log(`order confirmations: ${lags.length} of ${expected} delivered (all within ${((Date.now() - waitStarted) / 1000).toFixed(1)} s of the run's end)`);
+  console.log(`delivery lag ms (order committed → notification stored): p50 ${percentile(sorted, 50).toFixed(0)}  p99 ${percentile(sorted, 99).toFixed(0)}  max ${sorted.at(-1)?.toFixed(0)}`);
 }
 
 main().catch((error) => {

@@ -29,7 +29,7 @@ export interface RunInfo {
   soak: SoakSample[];
 }
 
-const PARTS = ['gateway', 'users', 'inventory', 'orders', 'server', 'database'];
+const PARTS = ['gateway', 'users', 'inventory', 'orders', 'notifications', 'server', 'database'];
 const total = (row: Row) => Object.values(row.cpuMsPerRequest).reduce((sum, value) => sum + value, 0);
 const fixed = (value: number | undefined, digits = 2) => (value === undefined ? '—' : value.toFixed(digits));
 const table = (header: string[], lines: string[][]) =>
@@ -81,15 +81,15 @@ ${table(['scenario', 'server', ...PARTS, 'total'], rows.map((row) => [row.scenar
 
 ## SQL statements and subgraph fetches per request
 
-${table(['scenario', 'SQL users', 'SQL inventory', 'SQL orders', 'fetches users', 'fetches inventory', 'fetches orders'], ours.map((row) => [row.target === 'supergraph' ? row.scenario : `${row.scenario} (${row.target})`, ...['users', 'inventory', 'orders'].map((name) => fixed(row.sqlPerRequest?.[name])), ...['users', 'inventory', 'orders'].map((name) => fixed(row.fetchesPerRequest?.[name]))]))}
+${table(['scenario', 'SQL users', 'SQL inventory', 'SQL orders', 'SQL notifications', 'fetches users', 'fetches inventory', 'fetches orders'], ours.map((row) => [row.target === 'supergraph' ? row.scenario : `${row.scenario} (${row.target})`, ...['users', 'inventory', 'orders', 'notifications'].map((name) => fixed(row.sqlPerRequest?.[name])), ...['users', 'inventory', 'orders'].map((name) => fixed(row.fetchesPerRequest?.[name]))]))}
 
 ## Memory: RSS after each scenario (MB)
 
-${table(['scenario', 'server', 'gateway', 'users', 'inventory', 'orders', 'server'], rows.map((row) => [row.scenario, row.target, ...['gateway', 'users', 'inventory', 'orders', 'server'].map((name) => fixed(row.rssMb[name], 0))]))}
+${table(['scenario', 'server', 'gateway', 'users', 'inventory', 'orders', 'notifications', 'server'], rows.map((row) => [row.scenario, row.target, ...['gateway', 'users', 'inventory', 'orders', 'notifications', 'server'].map((name) => fixed(row.rssMb[name], 0))]))}
 
 ${info.soak.length === 0 ? '' : `## Memory under sustained load: RSS (MB) during ${info.soak.at(-1)!.second} s of the canonical query (20 orders)
 
-${table(['second', 'gateway', 'users', 'inventory', 'orders'], info.soak.map((sample) => [String(sample.second), ...['gateway', 'users', 'inventory', 'orders'].map((name) => fixed(sample.rssMb[name], 0))]))}
+${table(['second', 'gateway', 'users', 'inventory', 'orders', 'notifications'], info.soak.map((sample) => [String(sample.second), ...['gateway', 'users', 'inventory', 'orders', 'notifications'].map((name) => fixed(sample.rssMb[name], 0))]))}
 `}
 ![CPU per request](benchmark.svg)
 `;
@@ -100,6 +100,7 @@ const COLOURS: Record<string, string> = {
   users: '#f28e2b',
   inventory: '#59a14f',
   orders: '#e15759',
+  notifications: '#edc948',
   server: '#76b7b2',
   database: '#9c755f',
 };

@@ -19,7 +19,7 @@ export interface GatewayConfig {
   rateLimits: RateLimitSettings;
 }
 
-const SUBGRAPHS = ['users', 'inventory', 'orders'];
+const SUBGRAPHS = ['users', 'inventory', 'orders', 'notifications'];
 
 export function readGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const subgraphUrls: Record<string, string> = {};

@@ -1,4 +1,4 @@
-// `npm start`: installs and builds if needed, then runs the three subgraphs and the
+// `npm start`: installs and builds if needed, then runs the four subgraphs and the
 // gateway as separate processes, waits until each answers /ready, and prints where to
 // query. Ctrl-C stops them all cleanly (each closes its database).
 import { spawn } from 'node:child_process';
@@ -13,6 +13,7 @@ const services = [
   { name: 'users', entry: 'dist/subgraphs/users/index.js', port: env.USERS_PORT ?? 4001, color: 36 },
   { name: 'inventory', entry: 'dist/subgraphs/inventory/index.js', port: env.INVENTORY_PORT ?? 4002, color: 33 },
   { name: 'orders', entry: 'dist/subgraphs/orders/index.js', port: env.ORDERS_PORT ?? 4003, color: 35 },
+  { name: 'notifications', entry: 'dist/subgraphs/notifications/index.js', port: env.NOTIFICATIONS_PORT ?? 4004, color: 34 },
   { name: 'gateway', entry: 'dist/gateway/index.js', port: env.GATEWAY_PORT ?? 4000, color: 32 },
 ];
 
@@ -22,6 +23,7 @@ const childEnv = {
   USERS_URL: env.USERS_URL ?? `http://localhost:${services[0].port}/graphql`,
   INVENTORY_URL: env.INVENTORY_URL ?? `http://localhost:${services[1].port}/graphql`,
   ORDERS_URL: env.ORDERS_URL ?? `http://localhost:${services[2].port}/graphql`,
+  NOTIFICATIONS_URL: env.NOTIFICATIONS_URL ?? `http://localhost:${services[3].port}/graphql`,
 };
 
 const started = Date.now();
@@ -35,7 +37,7 @@ const NODE_FLAGS = ['--max-semi-space-size=16'];
 let stopping = false;
 const children = services.map((service) => {
   const child = spawn(node24, [...NODE_FLAGS, service.entry], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const label = `\x1b[${service.color}m${service.name.padEnd(9)}\x1b[0m|`;
+  const label = `\x1b[${service.color}m${service.name.padEnd(13)}\x1b[0m|`;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => console.log(`${label} ${line}`));
   }
@@ -87,7 +89,7 @@ try {
   console.error(error.message);
   await stopAll(1);
 }
-const gateway = `http://localhost:${services[3].port}/graphql`;
+const gateway = `http://localhost:${services[4].port}/graphql`;
 console.log(`
   Supergraph ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${gateway}
   Open it in a browser for Apollo Sandbox. Ctrl-C stops everything.

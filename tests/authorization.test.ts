@@ -14,7 +14,8 @@ let tokens: Record<Caller, string | undefined>;
 let ids: { owner: string; ownerOrder: string; product: string };
 
 beforeAll(async () => {
-  stack = await startStack({ demoData: true });
+  // The relay on, so the owner's demo orders reach its notifications.
+  stack = await startStack({ demoData: true, env: { OUTBOX_RELAY_MS: '100' } });
   tokens = {
     anonymous: undefined,
     owner: await stack.logIn('ada@example.com', 'customer-password'),
@@ -55,6 +56,8 @@ describe('queries', () => {
     ['order(id) of the owner', 'query($order: ID!) { order(id: $order) { id } }', { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'ok' }],
     ['Order.user of the owner’s order', 'query($order: ID!) { order(id: $order) { user { email } } }', { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'ok' }],
     ['orders(userId:) of the owner', 'query($owner: ID!) { orders(userId: $owner) { totalCount } }', { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'ok' }],
+    ['User.notifications of the owner', 'query($owner: ID!) { user(id: $owner) { notifications { totalCount } } }', { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'ok' }],
+    ['Order.user.notifications of the owner’s order', 'query($order: ID!) { order(id: $order) { user { notifications { totalCount } } } }', { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'ok' }],
   ] as const)('%s', async (_name, query, expected) => {
     await expectRow(query, () => ({ owner: ids.owner, order: ids.ownerOrder, product: ids.product }), expected as Record<Caller, Outcome>);
   });
@@ -123,6 +126,23 @@ describe('mutations', () => {
     expect((await outcome(query, { id: order }, 'other')).outcome).toBe('FORBIDDEN');
     expect(await statusOf(order)).toBe('PENDING');
     expect((await outcome(query, { id: order }, 'admin')).data.completeOrder.status).toBe('COMPLETED');
+  });
+
+  it('markNotificationRead: the owner only; anyone else is refused and it stays unread', async () => {
+    const inbox = async () => (await stack.query('{ me { notifications(unreadOnly: true) { nodes { id } } } }', {}, { token: tokens.owner })).data.me.notifications.nodes;
+    const deadline = Date.now() + 10_000;
+    while ((await inbox()).length === 0) {
+      if (Date.now() > deadline) throw new Error('the owner’s demo notifications did not arrive');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const note = (await inbox())[0].id;
+    const query = 'mutation($id: ID!) { markNotificationRead(id: $id) { readAt } }';
+    expect((await outcome(query, { id: note }, 'anonymous')).outcome).toBe('UNAUTHENTICATED');
+    expect((await outcome(query, { id: note }, 'other')).outcome).toBe('FORBIDDEN');
+    expect((await outcome(query, { id: note }, 'admin')).outcome).toBe('FORBIDDEN');
+    expect((await inbox()).map((node: { id: string }) => node.id)).toContain(note);
+    expect((await outcome(query, { id: note }, 'owner')).data.markNotificationRead.readAt).toEqual(expect.any(String));
+    expect((await inbox()).map((node: { id: string }) => node.id)).not.toContain(note);
   });
 
   it('signUp and logIn: anyone', async () => {

@@ -10,9 +10,9 @@ import { CompositionError, composeSupergraph, readSupergraphConfig } from '../ga
 import { fromRoot } from '../platform/paths.js';
 
 describe('composing supergraph.yaml', () => {
-  it('composes the three subgraphs', async () => {
+  it('composes the four subgraphs', async () => {
     const subgraphs = await readSupergraphConfig(fromRoot('supergraph.yaml'));
-    expect(subgraphs.map((s) => s.name)).toEqual(['users', 'inventory', 'orders']);
+    expect(subgraphs.map((s) => s.name)).toEqual(['users', 'inventory', 'orders', 'notifications']);
     const sdl = await composeSupergraph(subgraphs);
     expect(sdl).toContain('join__graph');
   });
@@ -40,10 +40,12 @@ describe('composing supergraph.yaml', () => {
       'completeOrder(id: ID!): Order!',
       'orders(first: Int = 20, after: String, status: OrderStatus): OrderConnection!',
       'inStock(quantity: Int! = 1): Boolean!',
+      'notifications(first: Int = 20, after: String, unreadOnly: Boolean = false): NotificationConnection',
+      'markNotificationRead(id: ID!): Notification!',
     ]) {
       expect(api).toContain(piece);
     }
-    for (const hidden of ['reserveStock', 'releaseReservation', 'commitReservation', 'ReservationLineInput', 'ReservedLine']) {
+    for (const hidden of ['reserveStock', 'releaseReservation', 'commitReservation', 'ReservationLineInput', 'ReservedLine', 'receiveOrderEvents', 'EventReceipt', 'EventOutcome']) {
       expect(api).not.toContain(hidden);
     }
   });

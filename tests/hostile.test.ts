@@ -69,7 +69,7 @@ const NOT_INTS = [1.5, '7', null, true, 1e20, -0.0001, 'NaN', [], {}];
 
 interface Attack {
   kind: string;
-  target: 'gateway' | 'users' | 'inventory' | 'orders';
+  target: 'gateway' | 'users' | 'inventory' | 'orders' | 'notifications';
   /** Raw request, when the attack is in the HTTP layer itself. */
   raw?: { method?: string; contentType?: string | null; body?: string; search?: string };
   operation?: { query: string; variables?: unknown };
@@ -82,7 +82,7 @@ interface Attack {
 
 function attacks(): Attack[] {
   const { next, pick } = generator(SEED);
-  const targets = ['gateway', 'users', 'inventory', 'orders'] as const;
+  const targets = ['gateway', 'users', 'inventory', 'orders', 'notifications'] as const;
   const list: Attack[] = [];
   const add = (count: number, make: () => Omit<Attack, 'target'> & { target?: Attack['target'] }) => {
     for (let i = 0; i < count; i++) {
@@ -181,7 +181,7 @@ function attacks(): Attack[] {
 
   // Straight at a subgraph: the entity resolver fed garbage.
   add(20, () => ({
-    target: pick(['users', 'inventory', 'orders'] as const),
+    target: pick(['users', 'inventory', 'orders', 'notifications'] as const),
     kind: '_entities with garbage representations',
     mayFindNothing: true,
     token: 'customer',
@@ -248,7 +248,7 @@ function snapshot(database: Database): Promise<Record<string, string>> {
     return result;
   });
 }
-const snapshots = () => Promise.all([stack.users.database, stack.inventory.database, stack.orders.database].map(snapshot));
+const snapshots = () => Promise.all([stack.users.database, stack.inventory.database, stack.orders.database, stack.notifications.database].map(snapshot));
 
 it(`answers a few hundred generated bad requests with well-formed errors, stays up, and changes nothing (seed ${SEED})`, async () => {
   const before = await snapshots();
@@ -267,7 +267,7 @@ it(`answers a few hundred generated bad requests with well-formed errors, stays 
   }
   expect(problems).toEqual([]);
   expect(list.length).toBeGreaterThan(200);
-  expect(Object.keys(byTarget).sort()).toEqual(['gateway', 'inventory', 'orders', 'users']);
+  expect(Object.keys(byTarget).sort()).toEqual(['gateway', 'inventory', 'notifications', 'orders', 'users']);
 
   for (const url of [stack.gatewayUrl, ...Object.values(stack.subgraphUrls)]) {
     expect((await fetch(new URL('/health', url))).status).toBe(200);

@@ -9,7 +9,7 @@ import { fromRoot } from '../platform/paths.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/databases.js';
 import { describeDatabase, describeSchema } from './support/drift.js';
 
-describe.each(['users', 'inventory', 'orders'])('the %s database', (subgraph) => {
+describe.each(['users', 'inventory', 'orders', 'notifications'])('the %s database', (subgraph) => {
   const migrationsDir = fromRoot(`prisma/${subgraph}/migrations`);
   let testDatabase: TestDatabase;
   let database: Database;

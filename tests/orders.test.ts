@@ -187,6 +187,47 @@ describe('cancelOrder and completeOrder', () => {
   });
 });
 
+describe('order events in the outbox', () => {
+  const events = async () =>
+    (await orders.prisma.outboxEvent.findMany({ orderBy: { position: 'asc' } })).map((row) => row.payload as any);
+
+  it('writes order.placed with the items, names and prices, and nothing for an order that was not saved', async () => {
+    const a = await product('Teapot', 10, 2500);
+    const { id } = (await place(ada, [{ productId: a.id, quantity: 2 }])).data.placeOrder;
+    await place(ada, [{ productId: a.id, quantity: 999 }]); // OUT_OF_STOCK: no order, no event
+    await place(ada, [{ productId: a.id, quantity: 2 }], 'key'); // a retried key: one order, one event
+    await place(ada, [{ productId: a.id, quantity: 2 }], 'key');
+    const [placed, ...others] = await events();
+    expect(others).toHaveLength(1);
+    expect(placed).toEqual({
+      id: expect.any(String),
+      type: 'order.placed',
+      version: 1,
+      occurredAt: expect.any(String),
+      orderId: id,
+      sequence: 1,
+      data: { userId: ada.kind === 'user' ? ada.userId : '', status: 'PENDING', totalCents: 5000, items: [{ productId: a.id, name: 'Teapot', quantity: 2, unitPriceCents: 2500 }] },
+    });
+  });
+
+  it('writes one terminal event per order, even when cancel and complete race', async () => {
+    const a = await product('A');
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await place(ada, [{ productId: a.id, quantity: 1 }])).data.placeOrder.id);
+    await Promise.all(ids.flatMap((id) => [run(CANCEL, { id }, ada), run(COMPLETE, { id }, boss), run(CANCEL, { id }, boss)]));
+    const all = await events();
+    for (const id of ids) {
+      const mine = all.filter((event) => event.orderId === id);
+      const final = (await orders.prisma.order.findUniqueOrThrow({ where: { id } })).status;
+      expect(mine.map((event) => [event.type, event.sequence])).toEqual([
+        ['order.placed', 1],
+        [final === 'CANCELLED' ? 'order.cancelled' : 'order.completed', 2],
+      ]);
+      expect(mine[1].data.status).toBe(final);
+    }
+  });
+});
+
 describe('reading orders', () => {
   async function placeMany(caller: typeof ada, count: number, productId: string) {
     const ids: string[] = [];

@@ -8,7 +8,7 @@ const CANONICAL = `{ orders(first: 10) { nodes { id status totalCents user { nam
 let stack: Stack | undefined;
 
 /** The demo stack, an admin token, then `name` stopped. */
-async function stackWithout(name: 'users' | 'inventory' | 'orders'): Promise<{ stack: Stack; token: string }> {
+async function stackWithout(name: 'users' | 'inventory' | 'orders' | 'notifications'): Promise<{ stack: Stack; token: string }> {
   stack = await startStack({ demoData: true });
   const token = await stack.adminToken();
   await stack[name].stop();
@@ -16,7 +16,7 @@ async function stackWithout(name: 'users' | 'inventory' | 'orders'): Promise<{ s
 }
 afterEach(async () => {
   await stack?.gateway.stop();
-  for (const service of [stack?.users, stack?.inventory, stack?.orders]) await service?.stop().catch(() => {});
+  for (const service of [stack?.orders, stack?.users, stack?.inventory, stack?.notifications]) await service?.stop().catch(() => {});
   stack = undefined;
 });
 
@@ -53,5 +53,12 @@ describe('a subgraph is down', () => {
     expect(JSON.stringify(result.errors)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
     // The other subgraphs' own queries are unaffected.
     expect((await stack.query('{ products(first: 1) { totalCount } }')).data.products.totalCount).toBe(20);
+  });
+
+  it('notifications down: the user and their orders still answer; notifications are null with SUBGRAPH_UNAVAILABLE', async () => {
+    const { stack, token } = await stackWithout('notifications');
+    const result = await stack.query('{ me { name orders(first: 2) { totalCount } notifications { totalCount } } }', {}, { token });
+    expect(result.errors?.map((e) => [e.extensions?.code, e.extensions?.subgraph])).toEqual([['SUBGRAPH_UNAVAILABLE', 'notifications']]);
+    expect(result.data.me).toEqual({ name: expect.any(String), orders: { totalCount: expect.any(Number) }, notifications: null });
   });
 });

@@ -33,6 +33,7 @@ export interface ReservationLine {
 }
 
 export interface ReservedLine extends ReservationLine {
+  name: string;
   unitPriceCents: number;
 }
 
@@ -65,25 +66,28 @@ export async function reserveStock(prisma: PrismaClient, orderId: string, lines:
     const existing = await tx.reservation.findMany({ where: { orderId } });
     // Released rows mean an earlier attempt was given back before its order was saved
     // (orders releases on failure); a retry under that id reserves anew.
-    if (existing.some((row) => row.status !== 'RELEASED')) return sameReservation(existing, wanted);
+    if (existing.some((row) => row.status !== 'RELEASED')) {
+      const names = await tx.product.findMany({ where: { id: { in: wanted.map((line) => line.productId) } }, select: { id: true, name: true } });
+      return sameReservation(existing, wanted, new Map(names.map((product) => [product.id, product.name])));
+    }
     if (existing.length > 0) await tx.reservation.deleteMany({ where: { orderId } });
 
     const reserved: ReservedLine[] = [];
     for (const line of wanted) {
-      const rows = await tx.$queryRaw<{ priceCents: number }[]>`
+      const rows = await tx.$queryRaw<{ priceCents: number; name: string }[]>`
         UPDATE products SET reserved = reserved + ${line.quantity}, updated_at = now()
         WHERE id = ${line.productId}::uuid AND deleted_at IS NULL AND stock - reserved >= ${line.quantity}
-        RETURNING price_cents AS "priceCents"`;
+        RETURNING price_cents AS "priceCents", name`;
       if (rows.length === 0) {
         const product = await tx.product.findUnique({ where: { id: line.productId } });
         if (!product || product.deletedAt) throw notFound('Product', line.productId);
         throw outOfStock(product, line.quantity);
       }
-      reserved.push({ ...line, unitPriceCents: rows[0]!.priceCents });
+      reserved.push({ ...line, name: rows[0]!.name, unitPriceCents: rows[0]!.priceCents });
     }
     // Held only for a while until orders confirms it has saved the order (see confirmReservation).
     const expiresAt = new Date(Date.now() + settings.ttlSeconds * 1000);
-    await tx.reservation.createMany({ data: reserved.map((line) => ({ orderId, ...line, expiresAt })) });
+    await tx.reservation.createMany({ data: reserved.map(({ name: _name, ...line }) => ({ orderId, ...line, expiresAt })) });
     return reserved;
   }, { maxWait: settings.maxWaitMs, timeout: settings.maxWaitMs + 5000 }).catch((error: unknown) => {
     if (isTransactionStartTimeout(error)) throw busy();
@@ -91,12 +95,12 @@ export async function reserveStock(prisma: PrismaClient, orderId: string, lines:
   });
 }
 
-function sameReservation(existing: Reservation[], wanted: ReservationLine[]): ReservedLine[] {
+function sameReservation(existing: Reservation[], wanted: ReservationLine[], names: Map<string, string>): ReservedLine[] {
   const byProduct = new Map(existing.map((row) => [row.productId, row]));
   const same = existing.length === wanted.length && wanted.every((line) => byProduct.get(line.productId)?.quantity === line.quantity);
   if (!same) throw conflict('This order already holds a different reservation.');
   if (existing.some((row) => row.status !== 'HELD')) throw conflict(`This order's reservation was already ${existing[0]!.status.toLowerCase()}.`);
-  return wanted.map((line) => ({ ...line, unitPriceCents: byProduct.get(line.productId)!.unitPriceCents }));
+  return wanted.map((line) => ({ ...line, name: names.get(line.productId) ?? '', unitPriceCents: byProduct.get(line.productId)!.unitPriceCents }));
 }
 
 /**

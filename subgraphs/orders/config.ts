@@ -1,6 +1,7 @@
 // The orders subgraph's settings, read once at start-up.
 import { readSubgraphSettings, type SubgraphSettings } from '../../platform/bootstrap.js';
 import { envInt, envUrl } from '../../platform/config.js';
+import { readEventStreamSettings, type EventStreamSettings } from '../../platform/events.js';
 
 export interface OrdersConfig extends SubgraphSettings {
   /** Where the inventory subgraph answers the hidden reservation operations. */
@@ -9,6 +10,13 @@ export interface OrdersConfig extends SubgraphSettings {
   /** How often PENDING orders whose reservation is not yet confirmed are retried. */
   confirmSweepMs: number;
   inventoryBreaker: { breakerThreshold: number; halfOpenAfterMs: number };
+  /** Where order events go on the embedded default (the notifications subgraph's hidden operation). */
+  notificationsUrl: string;
+  /** How long a delivery of events may take before the relay gives up and retries. */
+  eventsTimeoutMs: number;
+  /** How often the outbox relay looks for undelivered events; 0: not in this process. */
+  outboxRelayMs: number;
+  events: EventStreamSettings;
 }
 
 export function readOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
@@ -21,5 +29,9 @@ export function readOrdersConfig(env: Record<string, string | undefined> = proce
       halfOpenAfterMs: envInt(env, 'BREAKER_HALF_OPEN_MS', 5000, { min: 100, max: 600_000 }),
     },
     confirmSweepMs: envInt(env, 'CONFIRM_SWEEP_MS', 5000, { min: 50, max: 3_600_000 }),
+    notificationsUrl: envUrl(env, 'NOTIFICATIONS_URL', ['http:', 'https:']) ?? 'http://localhost:4004/graphql',
+    eventsTimeoutMs: envInt(env, 'EVENTS_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
+    outboxRelayMs: envInt(env, 'OUTBOX_RELAY_MS', 1000, { min: 0, max: 3_600_000 }),
+    events: readEventStreamSettings(env),
   };
 }

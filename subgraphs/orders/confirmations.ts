@@ -7,6 +7,8 @@ import { ErrorCode } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Order, PrismaClient } from './generated/prisma/client.js';
 import type { InventoryClient } from './inventoryClient.js';
+import { recordTransition } from './outbox.js';
+import type { OutboxRelay } from './relay.js';
 
 /** How old an unconfirmed order must be before the sweeper takes it over from placeOrder. */
 const SWEEPER_GRACE_MS = 2000;
@@ -15,6 +17,7 @@ const SWEEP_BATCH = 100;
 export interface ConfirmDeps {
   prisma: PrismaClient;
   inventory: InventoryClient;
+  relay: Pick<OutboxRelay, 'kick'>;
   requestId: string;
   log: Logger;
 }
@@ -26,7 +29,7 @@ export async function confirmOrder(deps: ConfirmDeps, order: Order): Promise<Ord
   } catch (error) {
     if ((error as { extensions?: { code?: string } }).extensions?.code !== ErrorCode.Conflict) throw error;
     deps.log.warn({ orderId: order.id }, 'reservation expired before the order was confirmed; cancelling the order');
-    await deps.prisma.order.updateMany({ where: { id: order.id, status: 'PENDING' }, data: { status: 'CANCELLED' } });
+    if (await recordTransition(deps.prisma, order, 'CANCELLED')) deps.relay.kick();
     return deps.prisma.order.findUniqueOrThrow({ where: { id: order.id } });
   }
   return deps.prisma.order.update({ where: { id: order.id }, data: { confirmedAt: new Date() } });

@@ -1,13 +1,14 @@
 // The orders service's calls to the inventory subgraph's hidden reservation operations:
 // plain GraphQL over HTTP, straight to the subgraph (not through the gateway), with the
 // orders service's own credential.
-import type { Tokens } from '../../platform/auth.js';
+import { serviceTokenSource, type Tokens } from '../../platform/auth.js';
 import { codedError, ErrorCode } from '../../platform/errors.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { BrokenCircuitError, createCallPolicy, type ResilienceOptions } from '../../platform/resilience.js';
 import { inventoryUnavailable, type OrderLine } from './errors.js';
 
 export interface ReservedLine extends OrderLine {
+  name: string;
   unitPriceCents: number;
 }
 
@@ -21,7 +22,7 @@ export interface InventoryClient {
 }
 
 const RESERVE = `mutation Reserve($orderId: ID!, $lines: [ReservationLineInput!]!) {
-  reserveStock(orderId: $orderId, lines: $lines) { productId quantity unitPriceCents }
+  reserveStock(orderId: $orderId, lines: $lines) { productId name quantity unitPriceCents }
 }`;
 const CONFIRM = 'mutation Confirm($orderId: ID!) { confirmReservation(orderId: $orderId) }';
 const RELEASE = 'mutation Release($orderId: ID!) { releaseReservation(orderId: $orderId) }';
@@ -50,15 +51,7 @@ export function createInventoryClient(options: { url: string; timeoutMs: number;
     options.resilience,
     options.metrics && { target: 'inventory', metrics: options.metrics },
   );
-  let token: { value: string; renewAt: number } | undefined;
-
-  // Private: service tokens live five minutes; one is reused until a minute before it ends.
-  async function serviceToken(): Promise<string> {
-    if (!token || Date.now() > token.renewAt) {
-      token = { value: await options.tokens.signService('orders'), renewAt: Date.now() + 4 * 60_000 };
-    }
-    return token.value;
-  }
+  const serviceToken = serviceTokenSource(options.tokens, 'orders');
 
   async function call<T>(query: string, variables: Record<string, unknown>, requestId: string): Promise<T> {
     try {

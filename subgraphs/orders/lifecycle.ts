@@ -9,12 +9,16 @@ import { requireUuid } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { confirmOrder } from './confirmations.js';
 import { illegalTransition, validateIdempotencyKey, validateLines, type OrderLine } from './errors.js';
-import type { Order, OrderStatus, PrismaClient } from './generated/prisma/client.js';
+import type { Order, PrismaClient } from './generated/prisma/client.js';
 import type { InventoryClient } from './inventoryClient.js';
+import { outboxRow, recordTransition } from './outbox.js';
+import type { OutboxRelay } from './relay.js';
 
 export interface LifecycleDeps {
   prisma: PrismaClient;
   inventory: InventoryClient;
+  /** Told after each commit that wrote an event, so it goes out now rather than at the next tick. */
+  relay: Pick<OutboxRelay, 'kick'>;
   requestId: string;
   log: Logger;
 }
@@ -35,20 +39,23 @@ export async function placeOrder(deps: LifecycleDeps, buyer: UserCaller, input: 
 
   const orderId = idempotencyKey ? orderIdFor(buyer.userId, idempotencyKey) : randomUUID();
   const reserved = await inventory.reserve(orderId, lines, requestId);
-  const priceOf = new Map(reserved.map((line) => [line.productId, line.unitPriceCents]));
-  const items = lines.map((line, position) => ({ ...line, unitPriceCents: priceOf.get(line.productId)!, position }));
+  const reservedLine = new Map(reserved.map((line) => [line.productId, line]));
+  const items = lines.map((line, position) => ({ ...line, unitPriceCents: reservedLine.get(line.productId)!.unitPriceCents, position }));
+  const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
+  const placed = outboxRow(
+    'order.placed',
+    { id: orderId, userId: buyer.userId, status: 'PENDING', totalCents },
+    items.map(({ productId, quantity, unitPriceCents }) => ({ productId, name: reservedLine.get(productId)!.name, quantity, unitPriceCents })),
+  );
   let order: Order;
   try {
-    order = await prisma.order.create({
-      data: {
-        id: orderId,
-        userId: buyer.userId,
-        status: 'PENDING',
-        totalCents: items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0),
-        idempotencyKey,
-        items: { create: items },
-      },
-    });
+    // The order and its order.placed event commit together or not at all.
+    [order] = await prisma.$transaction([
+      prisma.order.create({
+        data: { id: orderId, userId: buyer.userId, status: 'PENDING', totalCents, idempotencyKey, createdAt: placed.createdAt, items: { create: items } },
+      }),
+      prisma.outboxEvent.create({ data: placed }),
+    ]);
   } catch (error) {
     // A concurrent attempt with the same idempotency key saved this very order (same id,
     // same reservation): answer with it, and leave its stock alone.
@@ -58,6 +65,7 @@ export async function placeOrder(deps: LifecycleDeps, buyer: UserCaller, input: 
     await inventory.release(orderId, requestId).catch(() => {});
     throw error;
   }
+  deps.relay.kick();
   try {
     return await confirmOrder(deps, order);
   } catch (error) {
@@ -107,15 +115,16 @@ async function findOrder(prisma: PrismaClient, id: string): Promise<Order> {
   return order;
 }
 
-// Private: settles the stock first, then records the new status only if the order is
-// still PENDING; a retry after a lost reply finds the stock already settled (a no-op
-// in inventory) and finishes the job.
-async function transition(deps: LifecycleDeps, order: Order, to: OrderStatus, settleStock: () => Promise<unknown>): Promise<Order> {
+// Private: settles the stock first, then records the new status (and its event) only if
+// the order is still PENDING; a retry after a lost reply finds the stock already settled
+// (a no-op in inventory) and finishes the job.
+async function transition(deps: LifecycleDeps, order: Order, to: 'CANCELLED' | 'COMPLETED', settleStock: () => Promise<unknown>): Promise<Order> {
   if (order.status === to) return order;
   if (order.status !== 'PENDING') throw illegalTransition(order.status, to);
   await settleStock();
-  const { count } = await deps.prisma.order.updateMany({ where: { id: order.id, status: 'PENDING' }, data: { status: to } });
+  const changed = await recordTransition(deps.prisma, order, to);
+  if (changed) deps.relay.kick();
   const current = await deps.prisma.order.findUniqueOrThrow({ where: { id: order.id } });
-  if (count === 0 && current.status !== to) throw illegalTransition(current.status, to);
+  if (!changed && current.status !== to) throw illegalTransition(current.status, to);
   return current;
 }

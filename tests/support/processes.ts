@@ -12,6 +12,7 @@ const ENTRIES = {
   users: 'dist/subgraphs/users/index.js',
   inventory: 'dist/subgraphs/inventory/index.js',
   orders: 'dist/subgraphs/orders/index.js',
+  notifications: 'dist/subgraphs/notifications/index.js',
   gateway: 'dist/gateway/index.js',
 } as const;
 export type ServiceName = keyof typeof ENTRIES;
@@ -56,10 +57,12 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     USERS_PORT: String(ports.users),
     INVENTORY_PORT: String(ports.inventory),
     ORDERS_PORT: String(ports.orders),
+    NOTIFICATIONS_PORT: String(ports.notifications),
     GATEWAY_PORT: String(ports.gateway),
     USERS_URL: url('users'),
     INVENTORY_URL: url('inventory'),
     ORDERS_URL: url('orders'),
+    NOTIFICATIONS_URL: url('notifications'),
     ...NO_RATE_LIMITS,
     ...env,
   };

@@ -3,6 +3,8 @@ import { readInventoryConfig } from '../../subgraphs/inventory/config.js';
 import { createInventoryService, type InventoryService } from '../../subgraphs/inventory/server.js';
 import { readOrdersConfig } from '../../subgraphs/orders/config.js';
 import { createOrdersService, type OrdersService } from '../../subgraphs/orders/server.js';
+import { readNotificationsConfig } from '../../subgraphs/notifications/config.js';
+import { createNotificationsService, type NotificationsService } from '../../subgraphs/notifications/server.js';
 import { readUsersConfig } from '../../subgraphs/users/config.js';
 import { createUsersService, type UsersService } from '../../subgraphs/users/server.js';
 import type { Database } from '../../platform/database.js';
@@ -24,6 +26,9 @@ export const TEST_ENV = {
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   RESERVATION_SWEEP_MS: '3600000',
   CONFIRM_SWEEP_MS: '3600000',
+  // Order events stay in the outbox unless a test delivers them (tests/notifications*.ts).
+  OUTBOX_RELAY_MS: '0',
+  NOTIFY_SWEEP_MS: '3600000',
   ...NO_RATE_LIMITS,
 };
 
@@ -56,12 +61,18 @@ export function bootInventory(options: BootOptions = {}): Promise<InventoryServi
   return withTestDatabase('inventory', (database) => createInventoryService(config, { database }));
 }
 
-export function bootOrders(options: BootOptions & { inventoryUrl?: string } = {}): Promise<OrdersService> {
+export function bootOrders(options: BootOptions & { inventoryUrl?: string; notificationsUrl?: string } = {}): Promise<OrdersService> {
   const config = readOrdersConfig({
     ...TEST_ENV,
     SEED_DEMO_DATA: String(options.demoData ?? false),
     INVENTORY_URL: options.inventoryUrl ?? 'http://127.0.0.1:9/graphql',
+    NOTIFICATIONS_URL: options.notificationsUrl ?? 'http://127.0.0.1:9/graphql',
     ...options.env,
   });
   return withTestDatabase('orders', (database) => createOrdersService(config, { database }));
+}
+
+export function bootNotifications(options: BootOptions & { usersUrl?: string } = {}): Promise<NotificationsService> {
+  const config = readNotificationsConfig({ ...TEST_ENV, USERS_URL: options.usersUrl ?? 'http://127.0.0.1:9/graphql', ...options.env });
+  return withTestDatabase('notifications', (database) => createNotificationsService(config, { database }));
 }

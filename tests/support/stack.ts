@@ -5,9 +5,10 @@ import { readGatewayConfig } from '../../gateway/config.js';
 import { createGateway, type Gateway } from '../../gateway/server.js';
 import { fromRoot } from '../../platform/paths.js';
 import type { InventoryService } from '../../subgraphs/inventory/server.js';
+import type { NotificationsService } from '../../subgraphs/notifications/server.js';
 import type { OrdersService } from '../../subgraphs/orders/server.js';
 import type { UsersService } from '../../subgraphs/users/server.js';
-import { bootInventory, bootOrders, bootUsers, TEST_ENV, type BootOptions } from './services.js';
+import { bootInventory, bootNotifications, bootOrders, bootUsers, TEST_ENV, type BootOptions } from './services.js';
 import { DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD } from '../../subgraphs/users/config.js';
 
 export interface GraphQLResponse<T = any> {
@@ -18,17 +19,18 @@ export interface GraphQLResponse<T = any> {
 
 export interface Stack {
   gatewayUrl: string;
-  subgraphUrls: { users: string; inventory: string; orders: string };
+  subgraphUrls: { users: string; inventory: string; orders: string; notifications: string };
   users: UsersService;
   inventory: InventoryService;
   orders: OrdersService;
+  notifications: NotificationsService;
   gateway: Gateway;
   /** Sends an operation to the gateway (or `url`) over HTTP, as a client would. */
   query<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; url?: string }): Promise<GraphQLResponse<T>>;
   logIn(email: string, password: string): Promise<string>;
   adminToken(): Promise<string>;
   /** SQL statements sent by each subgraph so far. */
-  statements(): { users: number; inventory: number; orders: number };
+  statements(): { users: number; inventory: number; orders: number; notifications: number };
   /** Another gateway in front of the same subgraphs, with `env` on top of the test settings. */
   addGateway(env: Record<string, string>): Promise<{ url: string; gateway: Gateway }>;
   stop(): Promise<void>;
@@ -51,9 +53,11 @@ export interface StackOptions extends BootOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const [users, inventory] = await Promise.all([bootUsers(options), bootInventory(options)]);
   const [usersServer, inventoryServer] = await Promise.all([users.listen(0, '127.0.0.1'), inventory.listen(0, '127.0.0.1')]);
-  const orders = await bootOrders({ ...options, inventoryUrl: inventoryServer.url });
+  const notifications = await bootNotifications({ ...options, usersUrl: usersServer.url });
+  const notificationsServer = await notifications.listen(0, '127.0.0.1');
+  const orders = await bootOrders({ ...options, inventoryUrl: inventoryServer.url, notificationsUrl: notificationsServer.url });
   const ordersServer = await orders.listen(0, '127.0.0.1');
-  const subgraphUrls = { users: usersServer.url, inventory: inventoryServer.url, orders: ordersServer.url };
+  const subgraphUrls = { users: usersServer.url, inventory: inventoryServer.url, orders: ordersServer.url, notifications: notificationsServer.url };
 
   const route = options.gatewayRoute ?? ((_name: string, url: string) => url);
   const subgraphs = await Promise.all(
@@ -78,6 +82,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     users,
     inventory,
     orders,
+    notifications,
     gateway,
     query: (query, variables, { token, url } = {}) => postGraphQL(url ?? gatewayUrl, query, variables, token),
     async logIn(email, password) {
@@ -89,11 +94,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return result.data.logIn.token;
     },
     adminToken: () => (adminToken ??= stack.logIn(DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD)),
-    statements: () => ({ users: users.stats.statements, inventory: inventory.stats.statements, orders: orders.stats.statements }),
+    statements: () => ({
+      users: users.stats.statements,
+      inventory: inventory.stats.statements,
+      orders: orders.stats.statements,
+      notifications: notifications.stats.statements,
+    }),
     addGateway,
     async stop() {
       await Promise.all(gateways.map((each) => each.stop()));
-      await Promise.all([users.stop(), inventory.stop(), orders.stop()]);
+      // Orders first: its relay may be delivering to notifications.
+      await orders.stop();
+      await Promise.all([users.stop(), inventory.stop(), notifications.stop()]);
     },
   };
   return stack;

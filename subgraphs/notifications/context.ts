@@ -1,0 +1,16 @@
+import type { Metrics } from '../../platform/metrics.js';
+import type { BaseContext } from '../../platform/subgraph.js';
+import type { EventIntake } from './events.js';
+import type { PrismaClient } from './generated/prisma/client.js';
+import { createLoaders, type NotificationsLoaders } from './loaders.js';
+
+export interface NotificationsContext extends BaseContext {
+  prisma: PrismaClient;
+  loaders: NotificationsLoaders;
+  intake: EventIntake;
+}
+
+export function createContextFactory(intake: EventIntake) {
+  return ({ prisma, metrics }: { prisma: PrismaClient; metrics: Metrics }) =>
+    (base: BaseContext): NotificationsContext => ({ ...base, prisma, intake, loaders: createLoaders(prisma, metrics) });
+}

@@ -1,0 +1,12 @@
+// Runs the notifications subgraph as its own process.
+import { createLogger } from '../../platform/logger.js';
+import { runService } from '../../platform/service.js';
+import { readNotificationsConfig } from './config.js';
+import { createNotificationsService } from './server.js';
+
+const log = createLogger('notifications');
+await runService('notifications', log, async () => {
+  const service = await createNotificationsService(readNotificationsConfig(), { log });
+  const running = await service.listen();
+  return { url: running.url, stop: () => service.stop() };
+});

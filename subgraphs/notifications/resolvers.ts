@@ -1,0 +1,82 @@
+import { canActFor, requireService, requireUser } from '../../platform/authorization.js';
+import { badInput, forbidden, notFound } from '../../platform/errors.js';
+import { InvalidEventError, parseOrderEvent } from '../../platform/events.js';
+import { isUuid, requireUuid } from '../../platform/ids.js';
+import { pageSize, toConnection } from '../../platform/pagination.js';
+import { DateTime } from '../../platform/scalars.js';
+import type { GraphQLResolverMap } from '../../platform/subgraph.js';
+import type { NotificationsContext } from './context.js';
+import type { EventOutcome } from './events.js';
+import type { Notification } from './generated/prisma/client.js';
+import { notificationCursor, readCursor } from './queries.js';
+
+/** The relay sends at most this many events per call. */
+const MAX_EVENTS_PER_CALL = 100;
+
+export const resolvers: GraphQLResolverMap<NotificationsContext> = {
+  DateTime,
+
+  Mutation: {
+    async markNotificationRead(_parent, { id }: { id: string }, context) {
+      const caller = requireUser(context.caller);
+      const notification = await context.prisma.notification.findUnique({ where: { id: requireUuid(id, 'id') } });
+      if (!notification) throw notFound('Notification', id);
+      // Reading is for the owner (and admins); marking read only for the owner, whose inbox it is.
+      if (notification.userId !== caller.userId) throw forbidden('You can only mark your own notifications read.');
+      if (notification.readAt) return notification;
+      await context.prisma.notification.updateMany({ where: { id: notification.id, readAt: null }, data: { readAt: new Date() } });
+      return context.prisma.notification.findUniqueOrThrow({ where: { id: notification.id } });
+    },
+
+    async receiveOrderEvents(_parent, { events }: { events: string[] }, context) {
+      requireService(context.caller, 'orders');
+      if (events.length > MAX_EVENTS_PER_CALL) throw badInput(`At most ${MAX_EVENTS_PER_CALL} events per call.`, 'events');
+      // Different orders side by side, one order's events in the order sent (the queue).
+      const receipts = await Promise.all(
+        events.map(async (text): Promise<{ eventId: string; outcome: EventOutcome }> => {
+          let event;
+          try {
+            event = parseOrderEvent(text);
+          } catch (error) {
+            if (!(error instanceof InvalidEventError)) throw error;
+            context.log.error({ problem: error.message }, 'rejected an order event this service cannot read');
+            context.intake.rejected();
+            return { eventId: eventIdOf(text), outcome: 'REJECTED' };
+          }
+          const parsed = event;
+          return { eventId: parsed.id, outcome: await context.intake.queue.run(parsed.orderId, () => context.intake.apply(context.prisma, parsed)) };
+        }),
+      );
+      return receipts;
+    },
+  },
+
+  User: {
+    // The users subgraph decides whether the user exists; here a user is an id with notifications.
+    __resolveReference: (reference: { id: string }) => reference,
+    async notifications(user: { id: string }, args: { first?: number | null; after?: string | null; unreadOnly?: boolean | null }, context: NotificationsContext) {
+      requireUser(context.caller);
+      if (!canActFor(context.caller, user.id)) throw forbidden('You can only see your own notifications.');
+      const size = pageSize(args.first);
+      if (!isUuid(user.id)) return toConnection([], size, notificationCursor, async () => 0);
+      const userId = user.id.toLowerCase();
+      const unreadOnly = args.unreadOnly ?? false;
+      const rows = await context.loaders.userNotifications.load({ userId, take: size + 1, unreadOnly, before: readCursor(args.after) });
+      return toConnection(rows, size, notificationCursor, () => context.loaders.userNotificationCount.load({ userId, unreadOnly }));
+    },
+  },
+
+  Notification: {
+    order: (notification: Notification) => ({ __typename: 'Order', id: notification.orderId }),
+  },
+};
+
+/** The id of an event that could not be parsed, if it has one, so the sender can match its receipt. */
+function eventIdOf(text: string): string {
+  try {
+    const id = (JSON.parse(text) as { id?: unknown }).id;
+    return typeof id === 'string' ? id.slice(0, 100) : '';
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,64 @@
+// Builds the notifications subgraph: it owns notifications, made from the orders service's
+// events and sent through a channel.
+import { createTokens } from '../../platform/auth.js';
+import { bootSubgraph, type SubgraphService } from '../../platform/bootstrap.js';
+import type { Database } from '../../platform/database.js';
+import { createLogger, type Logger } from '../../platform/logger.js';
+import { createMetrics } from '../../platform/metrics.js';
+import { fromRoot } from '../../platform/paths.js';
+import { emailChannel, logChannel } from './channels.js';
+import type { NotificationsConfig } from './config.js';
+import { createContextFactory, type NotificationsContext } from './context.js';
+import { createSender } from './delivery.js';
+import { createEventIntake } from './events.js';
+import { PrismaClient } from './generated/prisma/client.js';
+import { startNatsConsumer } from './natsConsumer.js';
+import { usersRecipientLookup } from './recipients.js';
+import { resolvers } from './resolvers.js';
+
+export type NotificationsService = SubgraphService<PrismaClient, NotificationsContext>;
+
+export function createNotificationsService(config: NotificationsConfig, options: { database?: Database; log?: Logger } = {}): Promise<NotificationsService> {
+  const metrics = createMetrics('notifications');
+  const log = options.log ?? createLogger('notifications', config.platform.logLevel);
+  const tokens = createTokens(config.platform);
+  const channel = config.smtpUrl ? emailChannel({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : logChannel(log);
+  const sender = createSender({
+    channel,
+    lookup: usersRecipientLookup({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, tokens }),
+    settings: { intervalMs: config.sendSweepMs, maxAttempts: config.sendMaxAttempts, retryBaseMs: config.sendRetryBaseMs },
+    metrics,
+  });
+  const intake = createEventIntake({ channel: channel.name, orderWaitMs: config.eventOrderWaitMs, metrics, onApplied: () => sender.kick() });
+  return bootSubgraph(
+    {
+      name: 'notifications',
+      schemaFile: fromRoot('subgraphs/notifications/schema.graphql'),
+      resolvers,
+      createPrisma: (adapter) => new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }),
+      createContext: createContextFactory(intake),
+      background(prisma, log) {
+        const stopSender = sender.start(prisma, log);
+        const { natsUrl, stream } = config.events;
+        const stopConsumer = natsUrl
+          ? startNatsConsumer({
+              url: natsUrl,
+              stream,
+              consumer: config.natsConsumer,
+              log,
+              apply: (event) => intake.apply(prisma, event),
+              rejected: () => intake.rejected(),
+              queue: intake.queue,
+            })
+          : async () => {};
+        return async () => {
+          // Events first: nothing new to send once the sender stops.
+          await stopConsumer();
+          await stopSender();
+        };
+      },
+    },
+    config,
+    { ...options, log, metrics },
+  );
+}

@@ -1,0 +1,145 @@
+// Delivers the outbox: claims the oldest undelivered events, hands them to the transport
+// and marks the accepted ones delivered. Delivery is at least once: an event sent but not
+// marked (a crash, a lost reply) is sent again, and the consumer's idempotency by event id
+// makes that harmless. Several orders processes may relay at once: a claim (FOR UPDATE
+// SKIP LOCKED, then a lease) gives each row to one of them at a time, and one order's
+// events are put in order by the consumer, whatever the transport's order.
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { OrderEvent } from '../../platform/events.js';
+import type { Logger } from '../../platform/logger.js';
+import type { Metrics } from '../../platform/metrics.js';
+import type { PrismaClient } from './generated/prisma/client.js';
+import type { EventPublisher } from './eventPublishers.js';
+
+const BATCH = 100;
+/** How long a relay holds claimed rows; past it another relay may take them. */
+const CLAIM_SECONDS = 30;
+const KEEP_DELIVERED_DAYS = 7;
+const PRUNE_EVERY_MS = 3600_000;
+
+export interface OutboxRelay {
+  /** Runs a pass soon (coalesced with one already running). */
+  kick(): void;
+  /** One pass now: returns how many events were delivered. */
+  relayOnce(): Promise<number>;
+  /** Starts the periodic passes (every `intervalMs`); the returned function stops them and waits. */
+  start(prisma: PrismaClient, log: Logger): () => Promise<void>;
+}
+
+export function createOutboxRelay(options: { publisher: EventPublisher; intervalMs: number; metrics: Metrics }): OutboxRelay {
+  const { publisher, metrics } = options;
+  const published = new Counter({ name: 'outbox_events_published_total', help: 'Order events accepted by the transport', labelNames: ['transport'], registers: [metrics.registry] });
+  const failures = new Counter({ name: 'outbox_publish_failures_total', help: 'Relay passes that could not deliver (transport down)', labelNames: ['transport'], registers: [metrics.registry] });
+  const lag = new Histogram({
+    name: 'outbox_publish_lag_seconds',
+    help: 'From the commit that wrote an event to the transport accepting it',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [metrics.registry],
+  });
+  let prisma: PrismaClient | undefined;
+  let log: Logger | undefined;
+  // Read at scrape time; with cluster workers every worker sees the same table, so the
+  // cluster's figure is the largest, not the sum.
+  new Gauge({
+    name: 'outbox_backlog',
+    help: 'Order events written but not yet delivered',
+    aggregator: 'max',
+    registers: [metrics.registry],
+    async collect() {
+      if (prisma) this.set(await prisma.outboxEvent.count({ where: { publishedAt: null } }).catch(() => -1));
+    },
+  });
+
+  let running: Promise<void> | undefined;
+  let again = false;
+  let failing = false;
+  let prunedAt = 0;
+
+  async function relayOnce(): Promise<number> {
+    const db = prisma; // a stop in the middle of a pass lets the pass finish
+    if (!db) return 0;
+    const claimed = await db.$queryRaw<{ id: string; payload: OrderEvent; created_at: Date; position: bigint }[]>`
+      UPDATE outbox_events SET claimed_until = now() + make_interval(secs => ${CLAIM_SECONDS}), attempts = attempts + 1
+      WHERE id IN (
+        SELECT id FROM outbox_events
+        WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+        ORDER BY position LIMIT ${BATCH}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, payload, created_at, position`;
+    if (claimed.length === 0) return 0;
+    claimed.sort((a, b) => (a.position < b.position ? -1 : 1));
+    let outcomes: boolean[];
+    try {
+      outcomes = await publisher.publish(claimed.map((row) => row.payload));
+    } catch (error) {
+      await db.outboxEvent.updateMany({ where: { id: { in: claimed.map((row) => row.id) } }, data: { claimedUntil: null } });
+      throw error;
+    }
+    const accepted = claimed.filter((_row, i) => outcomes[i]);
+    const later = claimed.filter((_row, i) => !outcomes[i]);
+    const now = new Date();
+    await db.$transaction([
+      db.outboxEvent.updateMany({ where: { id: { in: accepted.map((row) => row.id) } }, data: { publishedAt: now, claimedUntil: null } }),
+      db.outboxEvent.updateMany({ where: { id: { in: later.map((row) => row.id) } }, data: { claimedUntil: null } }),
+    ]);
+    published.inc({ transport: publisher.transport }, accepted.length);
+    for (const row of accepted) lag.observe((now.getTime() - row.created_at.getTime()) / 1000);
+    return accepted.length;
+  }
+
+  async function pass(): Promise<void> {
+    do {
+      again = false;
+      try {
+        const delivered = await relayOnce();
+        if (failing) log?.info({ transport: publisher.transport }, 'order events are being delivered again');
+        failing = false;
+        if (delivered === BATCH) again = true; // more are waiting
+      } catch (error) {
+        failures.inc({ transport: publisher.transport });
+        // Once per outage, not once per tick: the backlog gauge tells how it goes on.
+        if (!failing) log?.warn({ err: error, transport: publisher.transport }, 'could not deliver order events; they wait in the outbox');
+        failing = true;
+        return;
+      }
+    } while (again);
+    if (prisma && Date.now() - prunedAt > PRUNE_EVERY_MS) {
+      prunedAt = Date.now();
+      await prisma.outboxEvent.deleteMany({ where: { publishedAt: { lt: new Date(Date.now() - KEEP_DELIVERED_DAYS * 86_400_000) } } }).catch(() => {});
+    }
+  }
+
+  function kick(): void {
+    if (!prisma) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass().finally(() => {
+      running = undefined;
+    });
+  }
+
+  return {
+    kick,
+    relayOnce,
+    start(client, logger) {
+      prisma = client;
+      log = logger;
+      if (options.intervalMs === 0) {
+        // This process only writes events; another instance's relay delivers them.
+        prisma = undefined;
+        return async () => {};
+      }
+      const timer = setInterval(kick, options.intervalMs);
+      timer.unref();
+      return async () => {
+        clearInterval(timer);
+        const current = running;
+        prisma = undefined;
+        await current;
+        await publisher.close();
+      };
+    },
+  };
+}
