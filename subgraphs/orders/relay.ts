@@ -12,8 +12,6 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import type { EventPublisher } from './eventPublishers.js';
 
 const BATCH = 100;
-/** How long a relay holds claimed rows; past it another relay may take them. */
-const CLAIM_SECONDS = 30;
 const KEEP_DELIVERED_DAYS = 7;
 const PRUNE_EVERY_MS = 3600_000;
 
@@ -26,8 +24,12 @@ export interface OutboxRelay {
   start(prisma: PrismaClient, log: Logger): () => Promise<void>;
 }
 
-export function createOutboxRelay(options: { publisher: EventPublisher; intervalMs: number; metrics: Metrics }): OutboxRelay {
+export function createOutboxRelay(options: { publisher: EventPublisher; intervalMs: number; timeoutMs: number; metrics: Metrics }): OutboxRelay {
   const { publisher, metrics } = options;
+  // How long a relay holds the rows it claimed: longer than one delivery may take, so two
+  // relays never send the same rows at once; short, so that rows claimed by a relay that
+  // died are taken over soon.
+  const claimSeconds = Math.ceil((2 * options.timeoutMs + 1000) / 1000);
   const published = new Counter({ name: 'outbox_events_published_total', help: 'Order events accepted by the transport', labelNames: ['transport'], registers: [metrics.registry] });
   const failures = new Counter({ name: 'outbox_publish_failures_total', help: 'Relay passes that could not deliver (transport down)', labelNames: ['transport'], registers: [metrics.registry] });
   const lag = new Histogram({
@@ -59,7 +61,7 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
     const db = prisma; // a stop in the middle of a pass lets the pass finish
     if (!db) return 0;
     const claimed = await db.$queryRaw<{ id: string; payload: OrderEvent; created_at: Date; position: bigint }[]>`
-      UPDATE outbox_events SET claimed_until = now() + make_interval(secs => ${CLAIM_SECONDS}), attempts = attempts + 1
+      UPDATE outbox_events SET claimed_until = now() + make_interval(secs => ${claimSeconds}), attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM outbox_events
         WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())

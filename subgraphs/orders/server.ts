@@ -36,6 +36,7 @@ export async function createOrdersService(config: OrdersConfig, options: { datab
       ? natsPublisher({ url: natsUrl, stream, timeoutMs: config.eventsTimeoutMs, log })
       : httpPublisher({ url: config.notificationsUrl, timeoutMs: config.eventsTimeoutMs, tokens }),
     intervalMs: config.outboxRelayMs,
+    timeoutMs: config.eventsTimeoutMs,
     metrics,
   });
   const service = await bootSubgraph(
