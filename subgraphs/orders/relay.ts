@@ -39,6 +39,8 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
     registers: [metrics.registry],
   });
   let prisma: PrismaClient | undefined;
+  /** The database the backlog is read from: set even where this process does not relay. */
+  let outbox: PrismaClient | undefined;
   let log: Logger | undefined;
   // Read at scrape time; with cluster workers every worker sees the same table, so the
   // cluster's figure is the largest, not the sum.
@@ -48,7 +50,7 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
     aggregator: 'max',
     registers: [metrics.registry],
     async collect() {
-      if (prisma) this.set(await prisma.outboxEvent.count({ where: { publishedAt: null } }).catch(() => -1));
+      if (outbox) this.set(await outbox.outboxEvent.count({ where: { publishedAt: null } }).catch(() => -1));
     },
   });
 
@@ -127,11 +129,14 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
     relayOnce,
     start(client, logger) {
       prisma = client;
+      outbox = client;
       log = logger;
       if (options.intervalMs === 0) {
         // This process only writes events; another instance's relay delivers them.
         prisma = undefined;
-        return async () => {};
+        return async () => {
+          outbox = undefined;
+        };
       }
       const timer = setInterval(kick, options.intervalMs);
       timer.unref();
@@ -139,6 +144,7 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
         clearInterval(timer);
         const current = running;
         prisma = undefined;
+        outbox = undefined;
         await current;
         await publisher.close();
       };
