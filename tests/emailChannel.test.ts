@@ -107,7 +107,7 @@ describe('the email channel', () => {
     expect(await sends('retry')).toBe(retriesBefore + 2);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.to).toEqual(['ada@example.com']);
-    expect(mails[0]!.text).toContain(`Subject: Order confirmation #${orderId.slice(0, 8).toUpperCase()}`);
+    expect(mails[0]!.text).toContain(`Subject: Order confirmation #${orderId.slice(-8).toUpperCase()}`);
     expect(quotedPrintable(mails[0]!.text)).toContain('2 × Desk Lamp at $21.00 = $42.00');
     expect(mails[0]!.text).toContain(`Message-ID: <${note.id}@notifications.supergraph>`);
   });

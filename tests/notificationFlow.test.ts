@@ -66,7 +66,7 @@ describe.each(transports)('order events over $name', ({ env }) => {
     await count(ada, before + 1);
     const [confirmation] = (await inbox(ada)).nodes;
     expect(confirmation).toMatchObject({ kind: 'order.placed', order: { id: orderId, status: 'PENDING' } });
-    expect(confirmation.subject).toContain(orderId.slice(0, 8).toUpperCase());
+    expect(confirmation.subject).toContain(orderId.slice(-8).toUpperCase());
     expect(confirmation.body).toMatch(/2 × .+ at \$\d+\.\d\d = \$\d+\.\d\d/);
     expect(confirmation.body).toMatch(/Total: \$\d+\.\d\d/);
     // The log channel sends it at once; the status says so.

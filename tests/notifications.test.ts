@@ -81,7 +81,7 @@ describe('receiving order events', () => {
     expect(note).toMatchObject({ userId: userOf(ada), orderId, kind: 'order.placed', channel: 'log' });
     await allSent(); // through the log channel
     expect(await notifications.prisma.notification.findUniqueOrThrow({ where: { id: note!.id } })).toMatchObject({ deliveryStatus: 'SENT', deliveryAttempts: 1, sentAt: expect.any(Date) });
-    expect(note!.subject).toBe(`Order confirmation #${orderId.slice(0, 8).toUpperCase()}`);
+    expect(note!.subject).toBe(`Order confirmation #${orderId.slice(-8).toUpperCase()}`);
     expect(note!.body).toContain('2 × Kettle at $12.50 = $25.00');
     expect(note!.body).toContain('1 × Mug at $9.99 = $9.99');
     expect(note!.body).toContain('Total: $34.99');
@@ -103,6 +103,9 @@ describe('receiving order events', () => {
     expect(await stored()).toEqual([]);
     expect(await outcomes([placed, cancelled])).toEqual(['APPLIED', 'APPLIED']);
     expect((await stored()).map((note) => note.kind)).toEqual(['order.placed', 'order.cancelled']);
+    const cancellation = (await stored())[1]!;
+    expect(cancellation.subject).toBe(`Order #${orderId.slice(-8).toUpperCase()} cancelled`);
+    expect(cancellation.body).toContain('(3 items, $34.99) was cancelled');
     // A second terminal event for the same order is a duplicate by sequence.
     expect(await outcomes([event('order.completed', orderId)])).toEqual(['DUPLICATE']);
   });

@@ -8,7 +8,12 @@ export interface Message {
 }
 
 const money = (cents: number) => `$${(cents / 100).toFixed(2)}`;
-const shortId = (id: string) => id.slice(0, 8).toUpperCase();
+// The id's last eight hex digits: enough to tell a buyer's orders apart in a subject line.
+const shortId = (id: string) => id.slice(-8).toUpperCase();
+function itemCount(event: OrderEvent): string {
+  const units = event.data.items.reduce((sum, item) => sum + item.quantity, 0);
+  return `${units} ${units === 1 ? 'item' : 'items'}`;
+}
 
 function itemLines(event: OrderEvent): string[] {
   return event.data.items.map((item) => {
@@ -30,11 +35,12 @@ const TEMPLATES: Record<OrderEvent['type'], (event: OrderEvent) => Message> = {
   }),
   'order.cancelled': (event) => ({
     subject: `Order #${shortId(event.orderId)} cancelled`,
-    body: [`Your order #${shortId(event.orderId)} (${money(event.data.totalCents)}) was cancelled. Nothing will be charged.`].join('\n'),
+    body: `Your order #${shortId(event.orderId)} (${itemCount(event)}, ${money(event.data.totalCents)}) was cancelled. Nothing will be charged.`,
   }),
+  // Only order.placed carries the products' names (as they were when ordered).
   'order.completed': (event) => ({
     subject: `Order #${shortId(event.orderId)} completed`,
-    body: [`Your order #${shortId(event.orderId)} is complete:`, '', ...itemLines(event), '', `Total: ${money(event.data.totalCents)}`].join('\n'),
+    body: `Your order #${shortId(event.orderId)} is complete: ${itemCount(event)}, ${money(event.data.totalCents)} in all. Thank you for shopping with us.`,
   }),
 };
 
