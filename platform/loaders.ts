@@ -16,3 +16,29 @@ export function loaderById<Row extends { id: string }>(
 
 /** Records each batch's size under the loader's name. */
 export const observeBatches = (metrics: Metrics, loader: string) => (size: number) => metrics.loaderBatches.observe({ loader }, size);
+
+/**
+ * One page of rows per user (a user's orders, a user's notifications) for many users:
+ * pages asked with the same arguments (size, filter, cursor) share one query, which
+ * `fetchPages` answers for all their users at once.
+ */
+export function pagesLoader<Page extends { userId: string }, Row extends { userId: string }>(
+  fetchPages: (userIds: string[], args: Omit<Page, 'userId'>) => Promise<Row[]>,
+  onBatch?: (size: number) => void,
+): DataLoader<Page, Row[], string> {
+  return new DataLoader(
+    async (pages) => {
+      onBatch?.(pages.length);
+      const groups = Map.groupBy(pages, ({ userId: _userId, ...args }) => JSON.stringify(args));
+      const results = new Map<Page, Row[]>();
+      for (const group of groups.values()) {
+        const { userId: _userId, ...args } = group[0]!;
+        const rows = await fetchPages(group.map((page) => page.userId), args);
+        const byUser = Map.groupBy(rows, (row) => row.userId);
+        for (const page of group) results.set(page, byUser.get(page.userId) ?? []);
+      }
+      return pages.map((page) => results.get(page)!);
+    },
+    { cacheKeyFn: (page) => JSON.stringify(page) },
+  );
+}

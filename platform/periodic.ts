@@ -19,3 +19,45 @@ export function runPeriodically(name: string, intervalMs: number, task: () => Pr
     await current;
   };
 }
+
+/**
+ * Work that runs when kicked (right after a commit that made some) and every
+ * `intervalMs`, never two passes at once: a kick during a pass asks for one more pass
+ * after it, and a pass that answers true (more is waiting) runs again at once. A pass
+ * handles its own errors. stop() ends the timer and waits for a pass in progress.
+ */
+export interface Kickable {
+  kick(): void;
+  stop(): Promise<void>;
+}
+
+export function kickable(pass: () => Promise<boolean>, intervalMs: number): Kickable {
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  const kick = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        if (await pass()) again = true;
+      } while (again && !stopped);
+    })().finally(() => {
+      running = undefined;
+    });
+  };
+  const timer = setInterval(kick, intervalMs);
+  timer.unref();
+  return {
+    kick,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

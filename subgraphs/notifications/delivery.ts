@@ -5,6 +5,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { kickable, type Kickable } from '../../platform/periodic.js';
 import type { Channel, Recipient } from './channels.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { RecipientLookup } from './recipients.js';
@@ -21,7 +22,7 @@ export interface SenderSettings {
 
 export interface NotificationSender {
   kick(): void;
-  /** One pass now; returns how many were sent. */
+  /** One pass now; returns how many it tried to send. */
   sendOnce(): Promise<number>;
   start(prisma: PrismaClient, log: Logger): () => Promise<void>;
 }
@@ -59,8 +60,7 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
       if (prisma) this.set(await prisma.notification.count({ where: { deliveryStatus: 'PENDING' } }).catch(() => -1));
     },
   });
-  let running: Promise<void> | undefined;
-  let again = false;
+  let runner: Kickable | undefined;
 
   async function sendOnce(): Promise<number> {
     const db = prisma;
@@ -105,39 +105,31 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
         log?.warn({ notificationId: row.id, attempt: row.delivery_attempts, err: error }, last ? 'notification could not be sent; giving up' : 'notification not sent; will retry');
       }
     }
-    if (claimed.length === BATCH) again = true;
-    return sent;
-  }
-
-  function kick(): void {
-    if (!prisma) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await sendOnce().catch((error: unknown) => log?.warn({ err: error }, 'notification sender failed; will try again'));
-      } while (again);
-    })().finally(() => {
-      running = undefined;
-    });
+    log?.debug({ sent, tried: claimed.length }, 'notification sender pass');
+    return claimed.length;
   }
 
   return {
-    kick,
+    kick: () => runner?.kick(),
     sendOnce,
     start(client, logger) {
       prisma = client;
       log = logger;
-      const timer = setInterval(kick, settings.intervalMs);
-      timer.unref();
+      // A full batch means more may be waiting: go again at once.
+      const pass = () =>
+        sendOnce().then(
+          (tried) => tried === BATCH,
+          (error: unknown) => {
+            log?.warn({ err: error }, 'notification sender failed; will try again');
+            return false;
+          },
+        );
+      const started = kickable(pass, settings.intervalMs);
+      runner = started;
       return async () => {
-        clearInterval(timer);
-        const current = running;
+        runner = undefined;
+        await started.stop();
         prisma = undefined;
-        await current;
         await channel.close();
       };
     },

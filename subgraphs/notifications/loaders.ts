@@ -1,7 +1,7 @@
 // Per-request batching: each user's notifications page for many users in one statement
 // (`orders { user { notifications } }` asks for many users at once), and their counts.
 import DataLoader from 'dataloader';
-import { observeBatches } from '../../platform/loaders.js';
+import { observeBatches, pagesLoader } from '../../platform/loaders.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Notification, PrismaClient } from './generated/prisma/client.js';
 import { notificationsOfUsers, type UserNotificationsPage } from './queries.js';
@@ -13,20 +13,9 @@ export interface NotificationsLoaders {
 
 export function createLoaders(prisma: PrismaClient, metrics: Metrics): NotificationsLoaders {
   return {
-    userNotifications: new DataLoader(
-      async (pages) => {
-        observeBatches(metrics, 'userNotifications')(pages.length);
-        const groups = Map.groupBy(pages, (page) => JSON.stringify([page.take, page.unreadOnly, page.before]));
-        const results = new Map<UserNotificationsPage, Notification[]>();
-        for (const group of groups.values()) {
-          const { take, unreadOnly, before } = group[0]!;
-          const rows = await notificationsOfUsers(prisma, { userIds: group.map((page) => page.userId), take, unreadOnly, before });
-          const byUser = Map.groupBy(rows, (row) => row.userId);
-          for (const page of group) results.set(page, byUser.get(page.userId) ?? []);
-        }
-        return pages.map((page) => results.get(page)!);
-      },
-      { cacheKeyFn: (page) => JSON.stringify(page) },
+    userNotifications: pagesLoader<UserNotificationsPage, Notification>(
+      (userIds, { take, unreadOnly, before }) => notificationsOfUsers(prisma, { userIds, take, unreadOnly, before }),
+      observeBatches(metrics, 'userNotifications'),
     ),
 
     userNotificationCount: new DataLoader(

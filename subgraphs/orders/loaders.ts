@@ -2,7 +2,7 @@
 // order the gateway asks for in one statement, and each user's orders page for many
 // users in one statement.
 import DataLoader from 'dataloader';
-import { loaderById, observeBatches } from '../../platform/loaders.js';
+import { loaderById, observeBatches, pagesLoader } from '../../platform/loaders.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Order, OrderItem, OrderStatus, PrismaClient } from './generated/prisma/client.js';
 import { ordersOfUsers, type UserOrdersPage } from './queries.js';
@@ -26,20 +26,9 @@ export function createLoaders(prisma: PrismaClient, metrics: Metrics): OrdersLoa
       return orderIds.map((id) => byOrder.get(id) ?? []);
     }),
 
-    userOrders: new DataLoader(
-      async (pages) => {
-        observeBatches(metrics, 'userOrders')(pages.length);
-        const groups = Map.groupBy(pages, (page) => JSON.stringify([page.take, page.status, page.before]));
-        const results = new Map<UserOrdersPage, Order[]>();
-        for (const group of groups.values()) {
-          const { take, status, before } = group[0]!;
-          const rows = await ordersOfUsers(prisma, { userIds: group.map((page) => page.userId), take, status, before });
-          const byUser = Map.groupBy(rows, (order) => order.userId);
-          for (const page of group) results.set(page, byUser.get(page.userId) ?? []);
-        }
-        return pages.map((page) => results.get(page)!);
-      },
-      { cacheKeyFn: (page) => JSON.stringify(page) },
+    userOrders: pagesLoader<UserOrdersPage, Order>(
+      (userIds, { take, status, before }) => ordersOfUsers(prisma, { userIds, take, status, before }),
+      observeBatches(metrics, 'userOrders'),
     ),
 
     userOrderCount: new DataLoader(

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import type { OrderEvent } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { kickable, type Kickable } from '../../platform/periodic.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { EventPublisher } from './eventPublishers.js';
 
@@ -54,8 +55,7 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
     },
   });
 
-  let running: Promise<void> | undefined;
-  let again = false;
+  let runner: Kickable | undefined;
   let failing = false;
   let prunedAt = 0;
 
@@ -91,41 +91,29 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
     return accepted.length;
   }
 
-  async function pass(): Promise<void> {
-    do {
-      again = false;
-      try {
-        const delivered = await relayOnce();
-        if (failing) log?.info({ transport: publisher.transport }, 'order events are being delivered again');
-        failing = false;
-        if (delivered === BATCH) again = true; // more are waiting
-      } catch (error) {
-        failures.inc({ transport: publisher.transport });
-        // Once per outage, not once per tick: the backlog gauge tells how it goes on.
-        if (!failing) log?.warn({ err: error, transport: publisher.transport }, 'could not deliver order events; they wait in the outbox');
-        failing = true;
-        return;
-      }
-    } while (again);
+  /** One pass for the runner: true when a full batch went out (more may be waiting). */
+  async function pass(): Promise<boolean> {
+    let delivered: number;
+    try {
+      delivered = await relayOnce();
+      if (failing) log?.info({ transport: publisher.transport }, 'order events are being delivered again');
+      failing = false;
+    } catch (error) {
+      failures.inc({ transport: publisher.transport });
+      // Once per outage, not once per tick: the backlog gauge tells how it goes on.
+      if (!failing) log?.warn({ err: error, transport: publisher.transport }, 'could not deliver order events; they wait in the outbox');
+      failing = true;
+      return false;
+    }
     if (prisma && Date.now() - prunedAt > PRUNE_EVERY_MS) {
       prunedAt = Date.now();
       await prisma.outboxEvent.deleteMany({ where: { publishedAt: { lt: new Date(Date.now() - KEEP_DELIVERED_DAYS * 86_400_000) } } }).catch(() => {});
     }
-  }
-
-  function kick(): void {
-    if (!prisma) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = pass().finally(() => {
-      running = undefined;
-    });
+    return delivered === BATCH;
   }
 
   return {
-    kick,
+    kick: () => runner?.kick(),
     relayOnce,
     start(client, logger) {
       prisma = client;
@@ -138,14 +126,13 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
           outbox = undefined;
         };
       }
-      const timer = setInterval(kick, options.intervalMs);
-      timer.unref();
+      const started = kickable(pass, options.intervalMs);
+      runner = started;
       return async () => {
-        clearInterval(timer);
-        const current = running;
+        runner = undefined;
+        await started.stop();
         prisma = undefined;
         outbox = undefined;
-        await current;
         await publisher.close();
       };
     },
