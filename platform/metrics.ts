@@ -58,6 +58,25 @@ export function createMetrics(service: string) {
   };
 }
 
+/**
+ * A gauge read from the database when /metrics is scraped (a backlog, a queue length);
+ * nothing is read while `read` answers undefined (not started, or stopped). With cluster
+ * workers every worker reads the same table, so the cluster's figure is the largest, not
+ * the sum; -1 says the read failed.
+ */
+export function scrapeTimeGauge(metrics: Metrics, name: string, help: string, read: () => Promise<number> | undefined): void {
+  new Gauge({
+    name,
+    help,
+    aggregator: 'max',
+    registers: [metrics.registry],
+    async collect() {
+      const value = read();
+      if (value) this.set(await value.catch(() => -1));
+    },
+  });
+}
+
 const ASK = 'supergraph:metrics?';
 const ANSWER = 'supergraph:metrics';
 

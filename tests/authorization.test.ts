@@ -5,6 +5,7 @@
 // subgraphs' own tests.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from './support/stack.js';
+import { waitFor } from './support/wait.js';
 
 type Caller = 'anonymous' | 'owner' | 'other' | 'admin';
 type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
@@ -130,11 +131,7 @@ describe('mutations', () => {
 
   it('markNotificationRead: the owner only; anyone else is refused and it stays unread', async () => {
     const inbox = async () => (await stack.query('{ me { notifications(unreadOnly: true) { nodes { id } } } }', {}, { token: tokens.owner })).data.me.notifications.nodes;
-    const deadline = Date.now() + 10_000;
-    while ((await inbox()).length === 0) {
-      if (Date.now() > deadline) throw new Error('the owner’s demo notifications did not arrive');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor('the owner’s demo notifications', async () => (await inbox()).length > 0, { timeoutMs: 10_000 });
     const note = (await inbox())[0].id;
     const query = 'mutation($id: ID!) { markNotificationRead(id: $id) { readAt } }';
     expect((await outcome(query, { id: note }, 'anonymous')).outcome).toBe('UNAUTHENTICATED');

@@ -11,6 +11,7 @@ import type { NotificationsService } from '../subgraphs/notifications/server.js'
 import type { UsersService } from '../subgraphs/users/server.js';
 import { customer, execute, service, truncateAll } from './support/execute.js';
 import { bootNotifications, bootUsers } from './support/services.js';
+import { counterValue, waitFor } from './support/wait.js';
 
 const ADA = '5b0c8a3e-6f0e-4c1a-9d1e-0a0000000001'; // a demo customer, ada@example.com
 const RECEIVE = 'mutation($events: [String!]!) { receiveOrderEvents(events: $events) { outcome } }';
@@ -81,21 +82,14 @@ async function placed(): Promise<string> {
   return orderId;
 }
 
+/** The order's notification once the sender is done with it (SENT or FAILED). */
 async function settled(orderId: string) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const note = await notifications.prisma.notification.findFirstOrThrow({ where: { orderId } });
-    if (note.deliveryStatus !== 'PENDING') return note;
-    if (Date.now() > deadline) throw new Error(`still PENDING after ${note.deliveryAttempts} attempts`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const note = () => notifications.prisma.notification.findFirstOrThrow({ where: { orderId } });
+  await waitFor('the notification sent or given up', async () => (await note()).deliveryStatus !== 'PENDING', { timeoutMs: 15_000, everyMs: 25 });
+  return note();
 }
 
-const sends = async (outcome: string) => {
-  const text = await notifications.metrics.registry.getSingleMetricAsString('notification_sends_total');
-  const line = text.split('\n').find((l) => l.includes(`outcome="${outcome}"`));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-};
+const sends = (outcome: string) => counterValue(notifications.metrics.registry, 'notification_sends_total', 'outcome', outcome);
 
 describe('the email channel', () => {
   it('mails the order confirmation to the buyer’s address from the users subgraph, after two refusals', async () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort } from './support/processes.js';
 import { startStack, type Stack } from './support/stack.js';
+import { waitFor } from './support/wait.js';
 
 const describeWithNats = process.env.TEST_NATS_URL ? describe : describe.skip;
 const ORDERS = 5;
@@ -72,7 +73,7 @@ describeWithNats('NATS down while orders are placed', () => {
     await waitFor('the events waiting in the outbox', async () => (await stack.orders.prisma.outboxEvent.count({ where: { publishedAt: null } })) === ORDERS);
 
     await startNats();
-    await waitFor(`${ORDERS} new confirmations`, async () => (await confirmations()).length >= before + ORDERS, 40_000);
+    await waitFor(`${ORDERS} new confirmations`, async () => (await confirmations()).length >= before + ORDERS, { timeoutMs: 40_000 });
     await new Promise((resolve) => setTimeout(resolve, 1000)); // room for a duplicate to show up
     const after = await confirmations();
     expect(after).toHaveLength(before + ORDERS);
@@ -82,11 +83,3 @@ describeWithNats('NATS down while orders are placed', () => {
     expect(await stack.orders.prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(0);
   }, 90_000);
 });
-
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -3,11 +3,13 @@
 // default) and, when TEST_NATS_URL is set, over NATS JetStream. Redelivery on purpose
 // makes nothing twice, and nobody reads or marks another user's notifications.
 import { randomUUID } from 'node:crypto';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { orderSubject } from '../platform/events.js';
+import { deleteStream } from './support/nats.js';
 import { startStack, type Stack } from './support/stack.js';
+import { counterValue, waitFor } from './support/wait.js';
 
 const NATS_URL = process.env.TEST_NATS_URL;
 const transports = [
@@ -18,15 +20,8 @@ const transports = [
 const PLACE = 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }';
 const INBOX = '{ me { id notifications(first: 50) { totalCount nodes { id kind subject body deliveryStatus order { id status } } } } }';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** The waits here: up to 15 s, looking every 50 ms. */
+const soon = { timeoutMs: 15_000, everyMs: 50 };
 
 describe.each(transports)('order events over $name', ({ env }) => {
   let stack: Stack;
@@ -34,12 +29,8 @@ describe.each(transports)('order events over $name', ({ env }) => {
   let alan: string;
   let productId: string;
   const inbox = async (token: string) => (await stack.query(INBOX, {}, { token })).data.me.notifications;
-  const count = async (token: string, n: number) => until(`${n} notifications`, async () => ((await inbox(token)).totalCount === n ? true : undefined));
-  const received = async (outcome: string) => {
-    const text = await stack.notifications.metrics.registry.getSingleMetricAsString('order_events_received_total');
-    const line = text.split('\n').find((l) => l.includes(`outcome="${outcome}"`));
-    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-  };
+  const count = (token: string, n: number) => waitFor(`${n} notifications`, async () => (await inbox(token)).totalCount === n, soon);
+  const received = (outcome: string) => counterValue(stack.notifications.metrics.registry, 'order_events_received_total', 'outcome', outcome);
 
   beforeAll(async () => {
     stack = await startStack({ demoData: true, env: { OUTBOX_RELAY_MS: '100', NOTIFY_SWEEP_MS: '100', ...env } });
@@ -48,15 +39,11 @@ describe.each(transports)('order events over $name', ({ env }) => {
     productId = products.sort((a, b) => b.available - a.available)[0]!.id;
     // The demo orders' own events arrive first; each test counts from after them.
     const events = await stack.orders.prisma.outboxEvent.count();
-    await until('the demo events delivered', async () => ((await stack.notifications.prisma.notification.count()) === events ? true : undefined));
+    await waitFor('the demo events delivered', async () => (await stack.notifications.prisma.notification.count()) === events, soon);
   });
   afterAll(async () => {
     await stack.stop();
-    if (env.NATS_STREAM) {
-      const nats = await connect({ servers: NATS_URL });
-      await (await jetstreamManager(nats)).streams.delete(env.NATS_STREAM).catch(() => {});
-      await nats.close();
-    }
+    if (env.NATS_STREAM) await deleteStream(NATS_URL!, env.NATS_STREAM);
   });
 
   it('the buyer reads one order confirmation through the gateway, then one for the cancellation', async () => {
@@ -70,7 +57,7 @@ describe.each(transports)('order events over $name', ({ env }) => {
     expect(confirmation.body).toMatch(/2 × .+ at \$\d+\.\d\d = \$\d+\.\d\d/);
     expect(confirmation.body).toMatch(/Total: \$\d+\.\d\d/);
     // The log channel sends it at once; the status says so.
-    await until('the confirmation sent', async () => ((await inbox(ada)).nodes[0].deliveryStatus === 'SENT' ? true : undefined));
+    await waitFor('the confirmation sent', async () => (await inbox(ada)).nodes[0].deliveryStatus === 'SENT', soon);
 
     await stack.query('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: orderId }, { token: ada });
     await count(ada, before + 2);
@@ -81,13 +68,13 @@ describe.each(transports)('order events over $name', ({ env }) => {
   it('a delivered event sent again on purpose still makes one notification', async () => {
     const orderId = (await stack.query(PLACE, { input: { items: [{ productId, quantity: 1 }] } }, { token: ada })).data.placeOrder.id;
     const mine = async () => (await inbox(ada)).nodes.filter((node: any) => node.order.id === orderId);
-    await until('the notification', async () => ((await mine()).length === 1 ? true : undefined));
+    await waitFor('the notification', async () => (await mine()).length === 1, soon);
     const duplicatesBefore = await received('DUPLICATE');
 
     // The relay delivers it again, as after a lost acknowledgement...
     await stack.orders.prisma.outboxEvent.updateMany({ where: { orderId }, data: { publishedAt: null } });
     stack.orders.relay.kick();
-    await until('the outbox delivered again', async () => ((await stack.orders.prisma.outboxEvent.count({ where: { orderId, publishedAt: null } })) === 0 ? true : undefined));
+    await waitFor('the outbox delivered again', async () => (await stack.orders.prisma.outboxEvent.count({ where: { orderId, publishedAt: null } })) === 0, soon);
     if (env.NATS_URL) {
       // ...which JetStream stores once (same Nats-Msg-Id); so also publish the same event
       // under a new message id, as a second producer or a replay would.
@@ -96,17 +83,15 @@ describe.each(transports)('order events over $name', ({ env }) => {
       await jetstream(nats).publish(orderSubject(env.NATS_STREAM!, orderId), JSON.stringify(payload), { msgID: randomUUID() });
       await nats.close();
     }
-    await until('the redelivery seen as a duplicate', async () => ((await received('DUPLICATE')) > duplicatesBefore ? true : undefined));
+    await waitFor('the redelivery seen as a duplicate', async () => (await received('DUPLICATE')) > duplicatesBefore, soon);
     expect(await mine()).toHaveLength(1);
     expect(await stack.notifications.prisma.notification.count({ where: { orderId } })).toBe(1);
   });
 
   it('nobody reads or marks another user’s notifications, through the gateway or straight at the subgraph', async () => {
     await stack.query(PLACE, { input: { items: [{ productId, quantity: 1 }] } }, { token: ada });
-    const adaInbox = await until('a notification', async () => {
-      const current = await inbox(ada);
-      return current.totalCount > 0 ? current : undefined;
-    });
+    await waitFor('a notification', async () => (await inbox(ada)).totalCount > 0, soon);
+    const adaInbox = await inbox(ada);
     const adaId = (await stack.query('{ me { id } }', {}, { token: ada })).data.me.id;
     const note = adaInbox.nodes[0].id;
 

@@ -4,10 +4,10 @@
 // confirmations, none twice. Over HTTP (the embedded default) and, when TEST_NATS_URL is
 // set, over NATS JetStream (where the stream holds the events instead of the outbox).
 import { randomUUID } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { deleteStream } from './support/nats.js';
 import { postGraphQL } from './support/stack.js';
+import { waitFor } from './support/wait.js';
 import { serviceProcesses, type ServiceProcesses } from './support/processes.js';
 
 const NATS_URL = process.env.TEST_NATS_URL;
@@ -37,11 +37,7 @@ describe.each(transports)('events over $name with a side down', ({ env }) => {
   }, 120_000);
   afterAll(async () => {
     await services.dispose();
-    if (env.NATS_STREAM) {
-      const nats = await connect({ servers: NATS_URL });
-      await (await jetstreamManager(nats)).streams.delete(env.NATS_STREAM).catch(() => {});
-      await nats.close();
-    }
+    if (env.NATS_STREAM) await deleteStream(NATS_URL!, env.NATS_STREAM);
   });
 
   it(`delivers each of ${ORDERS} orders placed while notifications was down exactly once, after both services restart`, async () => {
@@ -77,7 +73,7 @@ describe.each(transports)('events over $name with a side down', ({ env }) => {
     await services.start('notifications');
     await services.start('orders');
     const started = Date.now();
-    await waitFor(`${ORDERS} new confirmations`, async () => (await confirmations()).length >= before.length + ORDERS, 30_000);
+    await waitFor(`${ORDERS} new confirmations`, async () => (await confirmations()).length >= before.length + ORDERS, { timeoutMs: 30_000 });
     const elapsed = Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 1500)); // room for a duplicate to show up
 
@@ -90,11 +86,3 @@ describe.each(transports)('events over $name with a side down', ({ env }) => {
     expect(elapsed).toBeLessThan(30_000);
   }, 120_000);
 });
-
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

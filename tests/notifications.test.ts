@@ -6,6 +6,7 @@ import type { OrderEvent } from '../platform/events.js';
 import type { NotificationsService } from '../subgraphs/notifications/server.js';
 import { admin, codes, customer, execute, service, truncateAll } from './support/execute.js';
 import { bootNotifications } from './support/services.js';
+import { waitFor } from './support/wait.js';
 
 const RECEIVE = 'mutation($events: [String!]!) { receiveOrderEvents(events: $events) { eventId outcome } }';
 const MINE = `query($id: ID!, $first: Int, $after: String, $unreadOnly: Boolean) {
@@ -50,11 +51,8 @@ const outcomes = async (events: (OrderEvent | string)[]) => (await send(events))
 const stored = () => notifications.prisma.notification.findMany({ orderBy: { createdAt: 'asc' } });
 /** Waits until the sender (kicked by every stored notification) has sent them all. */
 async function allSent(): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await notifications.prisma.notification.count({ where: { deliveryStatus: { not: 'SENT' } } })) > 0) {
-    if (Date.now() > deadline) throw new Error('notifications were not sent within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const unsent = () => notifications.prisma.notification.count({ where: { deliveryStatus: { not: 'SENT' } } });
+  await waitFor('every notification sent', async () => (await unsent()) === 0, { timeoutMs: 10_000, everyMs: 20 });
   await new Promise((resolve) => setTimeout(resolve, 50)); // the pass that sent them has ended
 }
 

@@ -2,9 +2,9 @@
 // minute into the future, so another sender skips it), sent, and recorded SENT; a failed
 // send is tried again after a backoff that doubles (with jitter) and, after the last
 // attempt, recorded FAILED. Its status is on the Notification type and in /metrics.
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import type { Logger } from '../../platform/logger.js';
-import type { Metrics } from '../../platform/metrics.js';
+import { scrapeTimeGauge, type Metrics } from '../../platform/metrics.js';
 import { kickable, type Kickable } from '../../platform/periodic.js';
 import type { Channel, Recipient } from './channels.js';
 import type { PrismaClient } from './generated/prisma/client.js';
@@ -22,8 +22,6 @@ export interface SenderSettings {
 
 export interface NotificationSender {
   kick(): void;
-  /** One pass now; returns how many it tried to send. */
-  sendOnce(): Promise<number>;
   start(prisma: PrismaClient, log: Logger): () => Promise<void>;
 }
 
@@ -51,17 +49,10 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
   });
   let prisma: PrismaClient | undefined;
   let log: Logger | undefined;
-  new Gauge({
-    name: 'notifications_pending',
-    help: 'Notifications waiting to be sent',
-    aggregator: 'max',
-    registers: [options.metrics.registry],
-    async collect() {
-      if (prisma) this.set(await prisma.notification.count({ where: { deliveryStatus: 'PENDING' } }).catch(() => -1));
-    },
-  });
+  scrapeTimeGauge(options.metrics, 'notifications_pending', 'Notifications waiting to be sent', () => prisma?.notification.count({ where: { deliveryStatus: 'PENDING' } }));
   let runner: Kickable | undefined;
 
+  /** One pass: returns how many notifications it tried to send. */
   async function sendOnce(): Promise<number> {
     const db = prisma;
     if (!db) return 0;
@@ -83,7 +74,6 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
         lookupError = error;
       }
     }
-    let sent = 0;
     for (const row of claimed) {
       try {
         if (lookupError) throw lookupError;
@@ -91,7 +81,6 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
         await channel.send({ notificationId: row.id, to, subject: row.subject, body: row.body });
         await db.notification.update({ where: { id: row.id }, data: { deliveryStatus: 'SENT', sentAt: new Date(), nextAttemptAt: null, lastError: null } });
         sends.inc({ channel: channel.name, outcome: 'sent' });
-        sent += 1;
       } catch (error) {
         const reason = (error as Error).message?.slice(0, 500) ?? String(error);
         const last = row.delivery_attempts >= settings.maxAttempts;
@@ -105,13 +94,11 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
         log?.warn({ notificationId: row.id, attempt: row.delivery_attempts, err: error }, last ? 'notification could not be sent; giving up' : 'notification not sent; will retry');
       }
     }
-    log?.debug({ sent, tried: claimed.length }, 'notification sender pass');
     return claimed.length;
   }
 
   return {
     kick: () => runner?.kick(),
-    sendOnce,
     start(client, logger) {
       prisma = client;
       log = logger;

@@ -8,8 +8,8 @@ import { nanos } from '@nats-io/transport-node';
 import { connectEventStream, type EventStreamConnection } from '../../platform/eventStream.js';
 import { InvalidEventError, parseOrderEvent, type OrderEvent } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
-import type { EventOutcome } from './events.js';
-import type { KeyedQueue } from './keyedQueue.js';
+import type { EventIntake } from './events.js';
+import type { PrismaClient } from './generated/prisma/client.js';
 
 const ACK_WAIT_MS = 30_000;
 const DEFERRED_DELAY_MS = 500;
@@ -20,11 +20,10 @@ export function startNatsConsumer(options: {
   stream: string;
   consumer: string;
   log: Logger;
-  apply(event: OrderEvent): Promise<EventOutcome>;
-  rejected(): void;
-  queue: KeyedQueue;
+  intake: EventIntake;
+  prisma: PrismaClient;
 }): () => Promise<void> {
-  const { log } = options;
+  const { log, intake, prisma } = options;
   let stopping = false;
   let connection: EventStreamConnection | undefined;
   let messages: ConsumerMessages | undefined;
@@ -53,15 +52,15 @@ export function startNatsConsumer(options: {
       } catch (error) {
         if (!(error instanceof InvalidEventError)) throw error;
         log.error({ subject: message.subject, problem: error.message }, 'dropping an order event this service cannot read');
-        options.rejected();
+        intake.rejected();
         message.term(error.message);
         continue;
       }
       // Several orders at once, each order's events in the order they came.
-      await options.queue.room();
-      void options.queue.run(event.orderId, async () => {
+      await intake.queue.room();
+      void intake.queue.run(event.orderId, async () => {
         try {
-          const outcome = await options.apply(event);
+          const outcome = await intake.apply(prisma, event);
           if (outcome === 'DEFERRED') message.nak(DEFERRED_DELAY_MS);
           else message.ack();
         } catch (error) {
@@ -71,7 +70,7 @@ export function startNatsConsumer(options: {
         }
       });
     }
-    await options.queue.idle();
+    await intake.queue.idle();
   }
 
   const done = (async () => {

@@ -1,6 +1,6 @@
 import { canActFor, requireService, requireUser } from '../../platform/authorization.js';
 import { badInput, forbidden, notFound } from '../../platform/errors.js';
-import { InvalidEventError, parseOrderEvent } from '../../platform/events.js';
+import { InvalidEventError, parseOrderEvent, type OrderEvent } from '../../platform/events.js';
 import { isUuid, requireUuid } from '../../platform/ids.js';
 import { pageSize, toConnection } from '../../platform/pagination.js';
 import { DateTime } from '../../platform/scalars.js';
@@ -32,22 +32,13 @@ export const resolvers: GraphQLResolverMap<NotificationsContext> = {
       requireService(context.caller, 'orders');
       if (events.length > MAX_EVENTS_PER_CALL) throw badInput(`At most ${MAX_EVENTS_PER_CALL} events per call.`, 'events');
       // Different orders side by side, one order's events in the order sent (the queue).
-      const receipts = await Promise.all(
+      return Promise.all(
         events.map(async (text): Promise<{ eventId: string; outcome: EventOutcome }> => {
-          let event;
-          try {
-            event = parseOrderEvent(text);
-          } catch (error) {
-            if (!(error instanceof InvalidEventError)) throw error;
-            context.log.error({ problem: error.message }, 'rejected an order event this service cannot read');
-            context.intake.rejected();
-            return { eventId: eventIdOf(text), outcome: 'REJECTED' };
-          }
-          const parsed = event;
-          return { eventId: parsed.id, outcome: await context.intake.queue.run(parsed.orderId, () => context.intake.apply(context.prisma, parsed)) };
+          const event = readEvent(text, context);
+          if (!event) return { eventId: eventIdOf(text), outcome: 'REJECTED' };
+          return { eventId: event.id, outcome: await context.intake.queue.run(event.orderId, () => context.intake.apply(context.prisma, event)) };
         }),
       );
-      return receipts;
     },
   },
 
@@ -70,6 +61,18 @@ export const resolvers: GraphQLResolverMap<NotificationsContext> = {
     order: (notification: Notification) => ({ __typename: 'Order', id: notification.orderId }),
   },
 };
+
+/** The event in `text`, or null (logged and counted) when it is not one this service reads. */
+function readEvent(text: string, context: NotificationsContext): OrderEvent | null {
+  try {
+    return parseOrderEvent(text);
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    context.log.error({ problem: error.message }, 'rejected an order event this service cannot read');
+    context.intake.rejected();
+    return null;
+  }
+}
 
 /** The id of an event that could not be parsed, if it has one, so the sender can match its receipt. */
 function eventIdOf(text: string): string {

@@ -46,9 +46,8 @@ export function createNotificationsService(config: NotificationsConfig, options:
               stream,
               consumer: config.natsConsumer,
               log,
-              apply: (event) => intake.apply(prisma, event),
-              rejected: () => intake.rejected(),
-              queue: intake.queue,
+              intake,
+              prisma,
             })
           : async () => {};
         return async () => {

@@ -4,10 +4,10 @@
 // makes that harmless. Several orders processes may relay at once: a claim (FOR UPDATE
 // SKIP LOCKED, then a lease) gives each row to one of them at a time, and one order's
 // events are put in order by the consumer, whatever the transport's order.
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import type { OrderEvent } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
-import type { Metrics } from '../../platform/metrics.js';
+import { scrapeTimeGauge, type Metrics } from '../../platform/metrics.js';
 import { kickable, type Kickable } from '../../platform/periodic.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { EventPublisher } from './eventPublishers.js';
@@ -19,8 +19,6 @@ const PRUNE_EVERY_MS = 3600_000;
 export interface OutboxRelay {
   /** Runs a pass soon (coalesced with one already running). */
   kick(): void;
-  /** One pass now: returns how many events were delivered. */
-  relayOnce(): Promise<number>;
   /** Starts the periodic passes (every `intervalMs`); the returned function stops them and waits. */
   start(prisma: PrismaClient, log: Logger): () => Promise<void>;
 }
@@ -39,21 +37,10 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [metrics.registry],
   });
+  /** Set from start to stop, also where this process does not relay (the backlog is read from it). */
   let prisma: PrismaClient | undefined;
-  /** The database the backlog is read from: set even where this process does not relay. */
-  let outbox: PrismaClient | undefined;
   let log: Logger | undefined;
-  // Read at scrape time; with cluster workers every worker sees the same table, so the
-  // cluster's figure is the largest, not the sum.
-  new Gauge({
-    name: 'outbox_backlog',
-    help: 'Order events written but not yet delivered',
-    aggregator: 'max',
-    registers: [metrics.registry],
-    async collect() {
-      if (outbox) this.set(await outbox.outboxEvent.count({ where: { publishedAt: null } }).catch(() => -1));
-    },
-  });
+  scrapeTimeGauge(metrics, 'outbox_backlog', 'Order events written but not yet delivered', () => prisma?.outboxEvent.count({ where: { publishedAt: null } }));
 
   let runner: Kickable | undefined;
   let failing = false;
@@ -114,16 +101,13 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
 
   return {
     kick: () => runner?.kick(),
-    relayOnce,
     start(client, logger) {
       prisma = client;
-      outbox = client;
       log = logger;
       if (options.intervalMs === 0) {
         // This process only writes events; another instance's relay delivers them.
-        prisma = undefined;
         return async () => {
-          outbox = undefined;
+          prisma = undefined;
         };
       }
       const started = kickable(pass, options.intervalMs);
@@ -132,7 +116,6 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
         runner = undefined;
         await started.stop();
         prisma = undefined;
-        outbox = undefined;
         await publisher.close();
       };
     },
