@@ -8,6 +8,7 @@
 import cluster from 'node:cluster';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import DataLoader from 'dataloader';
 import { bearerToken, createTokens } from '../platform/auth.js';
 import { envInt, readPlatformConfig } from '../platform/config.js';
@@ -70,6 +71,8 @@ async function serve() {
       OrderItem: { product: (item: OrderItem, _: unknown, context: Context) => context.product.load(item.productId) },
       Product: { available: (product: Product) => product.stock - product.reserved },
     },
+    // Off as in the services (platform/subgraph.ts): the comparison is of federation, not of plugins.
+    plugins: [ApolloServerPluginCacheControlDisabled()],
     stopOnTerminationSignals: false,
   });
   await serveHttp<Context>(

@@ -1,7 +1,7 @@
 // Builds the gateway: Apollo Gateway on the static supergraph from `npm run compose`.
 import { readFile } from 'node:fs/promises';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway } from '@apollo/gateway';
 import { createTokens } from '../platform/auth.js';
@@ -59,6 +59,8 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
       limits.loginPlugin,
       storableStringsPlugin<GatewayContext>(),
       requestLogPlugin<GatewayContext>(log, metrics),
+      // No HTTP cache in front of the gateway reads cache hints (platform/subgraph.ts).
+      ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });
