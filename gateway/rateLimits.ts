@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, visit, type DocumentNode } from 'graphql';
 import type { Caller } from '../platform/auth.js';
+import { perDocument } from '../platform/documents.js';
 import { badInput, ErrorCode, refusingRequest } from '../platform/errors.js';
 import { rateLimited, type Limit, type LimitState, type RateLimitStore } from '../platform/rateLimit.js';
 import type { GatewayContext } from './context.js';
@@ -89,7 +90,7 @@ export function createGatewayLimits(settings: RateLimitSettings, store: RateLimi
 }
 
 /** How many `logIn` fields an operation selects, wherever they sit (aliases, fragments). */
-function countLogIns(document: DocumentNode): number {
+const countLogIns = perDocument((document: DocumentNode) => {
   let count = 0;
   visit(document, {
     [Kind.FIELD]: (field) => {
@@ -97,7 +98,7 @@ function countLogIns(document: DocumentNode): number {
     },
   });
   return count;
-}
+});
 
 /**
  * The client's address: the socket's peer, or, behind `trustProxyHops` proxies that each

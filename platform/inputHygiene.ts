@@ -5,7 +5,8 @@
 //  - `_entities` representations that are not entity references of this subgraph (a
 //    hand-written query straight to a subgraph; the gateway never sends such).
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { isUnionType, Kind, visit, type GraphQLSchema, type ValueNode } from 'graphql';
+import { isUnionType, Kind, visit, type DocumentNode, type GraphQLSchema, type ValueNode } from 'graphql';
+import { perDocument } from './documents.js';
 import { badInput, refusingRequest } from './errors.js';
 
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -19,20 +20,23 @@ function unstorable(value: unknown, depth = 0): boolean {
   return Object.values(value).some((each) => unstorable(each, depth + 1));
 }
 
+/** Whether the operation's own string literals hold one PostgreSQL could not store. */
+const unstorableLiteral = perDocument((document: DocumentNode) => {
+  let found = false;
+  visit(document, {
+    [Kind.STRING]: (node) => {
+      if (UNSTORABLE.test(node.value)) found = true;
+    },
+  });
+  return found;
+});
+
 export function storableStringsPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          let found = unstorable(request.variables);
-          if (!found) {
-            visit(document, {
-              [Kind.STRING]: (node) => {
-                if (UNSTORABLE.test(node.value)) found = true;
-              },
-            });
-          }
-          if (found) throw refuse('Text may not contain NUL characters or unpaired UTF-16 surrogates.');
+          if (unstorable(request.variables) || unstorableLiteral(document)) throw refuse('Text may not contain NUL characters or unpaired UTF-16 surrogates.');
         },
       };
     },
