@@ -16,6 +16,8 @@ import { openDatabase } from '../platform/database.js';
 import { unauthenticated } from '../platform/errors.js';
 import { serveHttp } from '../platform/http.js';
 import { createLogger } from '../platform/logger.js';
+import { createMetrics } from '../platform/metrics.js';
+import { requestLogPlugin } from '../platform/requestLog.js';
 import { loaderById } from '../platform/loaders.js';
 import { PrismaClient as InventoryPrisma, type Product } from '../subgraphs/inventory/generated/prisma/client.js';
 import { PrismaClient as OrdersPrisma, type OrderItem } from '../subgraphs/orders/generated/prisma/client.js';
@@ -43,6 +45,8 @@ async function serve() {
   const inventory = new InventoryPrisma({ adapter: inventoryDb.adapter });
   const orders = new OrdersPrisma({ adapter: ordersDb.adapter });
   const tokens = createTokens(readPlatformConfig());
+  // Like each service: a JSON log line and the request metrics for every request.
+  const log = createLogger('baseline');
 
   interface Context {
     user: DataLoader<string, unknown>;
@@ -71,14 +75,14 @@ async function serve() {
       OrderItem: { product: (item: OrderItem, _: unknown, context: Context) => context.product.load(item.productId) },
       Product: { available: (product: Product) => product.stock - product.reserved },
     },
-    // Off as in the services (platform/subgraph.ts): the comparison is of federation, not of plugins.
-    plugins: [ApolloServerPluginCacheControlDisabled()],
+    // As in the services (platform/subgraph.ts): the comparison is of federation, not of plugins.
+    plugins: [ApolloServerPluginCacheControlDisabled(), requestLogPlugin<Context>(log, createMetrics('baseline'))],
     stopOnTerminationSignals: false,
   });
   await serveHttp<Context>(
     {
       apollo,
-      log: createLogger('baseline', 'warn'),
+      log,
       ready: async () => true,
       async context({ request }) {
         const token = bearerToken(request.headers.authorization);

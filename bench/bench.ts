@@ -38,7 +38,8 @@ const SECRETS = {
   ADMIN_EMAIL: 'bench-admin@example.com',
   ADMIN_PASSWORD: 'bench-admin-password',
 };
-// Production settings but for what would make counts inexact or requests refused.
+// Production settings (request logs at info, as an operator would run) but for what would
+// make counts inexact or requests refused.
 const SERVICE_ENV = { ...SECRETS, SEED_DEMO_DATA: 'false', RESERVATION_SWEEP_MS: '3600000', CONFIRM_SWEEP_MS: '3600000' };
 
 const canonical = (first: number) =>
@@ -71,7 +72,7 @@ async function main() {
     const baselineLocations = args.pglite ? await copyPgliteData(locations, path.join(workDir, 'baseline')) : locations;
 
     const startOurs = async (workers: number) => {
-      const env = { ...SERVICE_ENV, ...databaseEnv(locations, args.pglite ? path.join(workDir, 'ours') : undefined), WORKERS: String(workers), LOG_LEVEL: workers > 1 ? 'info' : 'warn' };
+      const env = { ...SERVICE_ENV, ...databaseEnv(locations, args.pglite ? path.join(workDir, 'ours') : undefined), WORKERS: String(workers), LOG_LEVEL: 'info' };
       const services = await serviceProcesses(env);
       const pids = {} as Record<string, number>;
       for (const name of ['users', 'inventory', 'notifications', 'orders', 'gateway'] as ServiceName[]) {
@@ -92,7 +93,8 @@ async function main() {
       const port = await freePort();
       const { NODE_OPTIONS: _, ...inherited } = process.env;
       const env = { ...inherited, ...SECRETS, ...databaseEnv(baselineLocations, args.pglite ? path.join(workDir, 'baseline') : undefined), BASELINE_PORT: String(port), BASELINE_WORKERS: String(workers) };
-      const child = spawn(process.execPath, [fromRoot('dist/bench/baseline.js')], { env, stdio: 'inherit' });
+      const child = spawn(process.execPath, [fromRoot('dist/bench/baseline.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout!.resume(); // its request log: read through a pipe, as the services' are
       children.push(child);
       const url = `http://127.0.0.1:${port}/graphql`;
       for (let tries = 0; ; tries++) {
@@ -281,7 +283,9 @@ async function soakTest(target: Target, scenario: Scenario): Promise<SoakSample[
   const timer = setInterval(() => sample(Math.round((Date.now() - started) / 1000)), 10_000);
   const result = await load(target, scenario, SOAK_SECONDS);
   clearInterval(timer);
-  sample(Math.round((Date.now() - started) / 1000));
+  // The last sample, unless the interval just took it.
+  const second = Math.round((Date.now() - started) / 1000);
+  if (samples.at(-1)!.second !== second) sample(second);
   console.log(`soak: ${scenario.name} for ${SOAK_SECONDS} s at ${(result['2xx'] / result.duration).toFixed(0)} req/s; gateway RSS ${samples.map((s) => s.rssMb.gateway!.toFixed(0)).join(' → ')} MB`);
   return samples;
 }
