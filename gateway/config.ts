@@ -1,5 +1,5 @@
 // The gateway's settings, read once at start-up.
-import { envInt, envOptional, envString, envUrl, readPlatformConfig, type PlatformConfig } from '../platform/config.js';
+import { envBool, envInt, envOptional, envString, envUrl, readPlatformConfig, type PlatformConfig } from '../platform/config.js';
 import { fromRoot } from '../platform/paths.js';
 import type { SubgraphCallOptions } from './dataSource.js';
 import type { QueryLimits } from './queryLimits.js';
@@ -14,6 +14,8 @@ export interface GatewayConfig {
   subgraphUrls: Record<string, string>;
   /** Browser origins allowed besides Apollo Sandbox and localhost. */
   corsOrigins: string[];
+  /** Whether answers of 1 KB and more are gzipped for clients that accept it. */
+  compression: boolean;
   subgraphCalls: SubgraphCallOptions;
   queryLimits: QueryLimits;
   rateLimits: RateLimitSettings;
@@ -52,6 +54,8 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
       failedLoginsPerIp: envInt(env, 'LOGIN_FAILURES_PER_IP', 50, { max: 1_000_000 }),
       trustProxyHops: envInt(env, 'TRUST_PROXY_HOPS', 0, { max: 10 }),
     },
+    // Off where a proxy in front compresses already: twice is CPU for nothing.
+    compression: envBool(env, 'COMPRESSION', true),
     corsOrigins: (envOptional(env, 'CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
   };
 }

@@ -41,6 +41,12 @@ describe('configuration', () => {
     expect(readOrdersConfig({ ORDERS_DATABASE_URL: 'postgres://localhost/orders', SEED_DEMO_DATA: 'true' }).seedDemoData).toBe(true);
   });
 
+  it('compresses at the gateway unless told not to', () => {
+    expect(readGatewayConfig({}).compression).toBe(true);
+    expect(readGatewayConfig({ COMPRESSION: 'false' }).compression).toBe(false);
+    expect(() => readGatewayConfig({ COMPRESSION: 'gzip' })).toThrow(/COMPRESSION must be true or false/);
+  });
+
   it('lets each subgraph URL be overridden at the gateway', () => {
     expect(readGatewayConfig({ INVENTORY_URL: 'http://inventory:4002/graphql' }).subgraphUrls).toEqual({ inventory: 'http://inventory:4002/graphql' });
   });

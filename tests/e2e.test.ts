@@ -1,5 +1,8 @@
 // The supergraph end to end: real gateway, real subgraph servers over HTTP, demo data.
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { acceptsGzip } from '../platform/http.js';
 import { expectStockInvariant } from './support/invariants.js';
 import { postGraphQL, startStack, type Stack } from './support/stack.js';
 
@@ -165,5 +168,54 @@ describe('HTTP', () => {
     const response = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('compression at the gateway', () => {
+  /** A POST over node:http, which (unlike fetch) shows the bytes as they came. */
+  function post(query: string, headers: Record<string, string>): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+      });
+      request.on('error', reject);
+      request.end(JSON.stringify({ query }));
+    });
+  }
+
+  it('gzips a page of orders for a client that accepts gzip: the same answer in fewer bytes, marked as varying', async () => {
+    const authorization = `Bearer ${await stack.adminToken()}`;
+    const plain = await post(CANONICAL, { authorization });
+    const zipped = await post(CANONICAL, { authorization, 'accept-encoding': 'gzip, deflate, br' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toMatch(/accept-encoding/i);
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 2);
+    expect(JSON.parse(gunzipSync(zipped.body).toString('utf8'))).toEqual(JSON.parse(plain.body.toString('utf8')));
+  });
+
+  it('leaves small answers, and clients that do not take gzip, uncompressed', async () => {
+    const authorization = `Bearer ${await stack.adminToken()}`;
+    const small = await post('{ __typename }', { 'accept-encoding': 'gzip' });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(small.body.toString('utf8'))).toEqual({ data: { __typename: 'Query' } });
+    const refused = await post(CANONICAL, { authorization, 'accept-encoding': 'gzip;q=0, identity' });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(refused.body.toString('utf8')).data.orders.nodes.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['gzip', true],
+    ['GZIP;q=0.5', true],
+    ['br, *', true],
+    ['gzip;q=0', false],
+    ['gzip;q=0, *', false],
+    ['*;q=0', false],
+    ['br, deflate', false],
+    [undefined, false],
+  ])('reads Accept-Encoding %p as %p for gzip', (header, expected) => {
+    expect(acceptsGzip(header)).toBe(expected);
   });
 });
