@@ -42,6 +42,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   });
   const production = config.platform.production;
   const store = createRateLimitStore({ redisUrl: config.platform.redisUrl, keyPrefix: config.platform.redisKeyPrefix });
+  await store.connected();
   const limits = createGatewayLimits(config.rateLimits, store);
   const queryLimits = queryLimitRules(config.queryLimits, production);
   const apollo = new ApolloServer<GatewayContext>({

@@ -3,6 +3,7 @@
 // shares one count. Built on rate-limiter-flexible. If Redis stops answering, each
 // process falls back to its own memory count rather than letting everything through
 // or refusing everyone.
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { codedError, ErrorCode } from './errors.js';
@@ -30,6 +31,13 @@ export interface Limit {
 export interface RateLimitStore {
   /** A limit of `points` per `windowSeconds`; `name` keeps its keys apart from other limits'. */
   limit(name: string, points: number, windowSeconds: number): Limit;
+  /**
+   * Resolves once Redis answers, or after `timeoutMs` if it does not. A service awaits it
+   * before it listens: counted before the connection was up, its first requests would
+   * land in its own memory and every instance would let a client past the shared limit.
+   * A Redis that stays away delays the start by `timeoutMs`, no more.
+   */
+  connected(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,6 +79,10 @@ export function createRateLimitStore(options: { redisUrl?: string; keyPrefix?: s
           await limiter.delete(key);
         },
       };
+    },
+    async connected(timeoutMs = 2000) {
+      if (!redis || redis.status === 'ready') return;
+      await once(redis, 'ready', { signal: AbortSignal.timeout(timeoutMs) }).catch(() => {});
     },
     async close() {
       await redis?.quit().catch(() => redis.disconnect());

@@ -3,6 +3,8 @@
 // RateLimit-* and Retry-After headers); too many failed sign-ins per IP and per account.
 // Real gateways over HTTP in front of real subgraphs; each gateway gets its own limits.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { createRateLimitStore } from '../platform/rateLimit.js';
 import { startStack, type Stack } from './support/stack.js';
 
 let stack: Stack;
@@ -221,6 +223,22 @@ const redisUrl = process.env.TEST_REDIS_URL;
     const status = async (url: string) => (await post(url, { query: '{ __typename }' })).status;
     expect([await status(a.url), await status(b.url), await status(a.url), await status(b.url)]).toEqual([200, 200, 200, 200]);
     expect([await status(a.url), await status(b.url)]).toEqual([429, 429]);
+  });
+
+  it('a store that has waited for its connection counts its very first request in Redis', async () => {
+    // Without the wait the first hit fails fast (no offline queue) and lands in the
+    // process's own memory: a freshly started instance would let a client past the shared limit.
+    const keyPrefix = `test-first-${process.pid}-${Date.now()}`;
+    const store = createRateLimitStore({ redisUrl: redisUrl!, keyPrefix });
+    const probe = new Redis(redisUrl!);
+    try {
+      await store.connected();
+      await store.limit('ip', 5, 60).hit('198.51.100.7');
+      expect(await probe.get(`${keyPrefix}:ip:198.51.100.7`)).toBe('1');
+    } finally {
+      await store.close();
+      probe.disconnect();
+    }
   });
 
   it('when Redis cannot be reached, each instance still limits on its own count', async () => {

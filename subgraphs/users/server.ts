@@ -12,8 +12,9 @@ import { seedAdmin, seedDemoUsers } from './seed.js';
 
 export type UsersService = SubgraphService<PrismaClient, UsersContext>;
 
-export function createUsersService(config: UsersConfig, options: { database?: Database; log?: Logger } = {}): Promise<UsersService> {
+export async function createUsersService(config: UsersConfig, options: { database?: Database; log?: Logger } = {}): Promise<UsersService> {
   const limits = createRateLimitStore({ redisUrl: config.platform.redisUrl, keyPrefix: config.platform.redisKeyPrefix });
+  await limits.connected();
   const loginAttempts = config.loginAttemptsPerAccount > 0 ? limits.limit('login-account', config.loginAttemptsPerAccount, LOGIN_WINDOW_SECONDS) : null;
   return bootSubgraph(
     {
