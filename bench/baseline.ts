@@ -14,7 +14,7 @@ import { bearerToken, createTokens } from '../platform/auth.js';
 import { envInt, readPlatformConfig } from '../platform/config.js';
 import { openDatabase } from '../platform/database.js';
 import { unauthenticated } from '../platform/errors.js';
-import { serveHttp } from '../platform/http.js';
+import { serveHttp, stringifyResult } from '../platform/http.js';
 import { createLogger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
 import { requestLogPlugin } from '../platform/requestLog.js';
@@ -78,6 +78,7 @@ async function serve() {
     // As in the services (platform/subgraph.ts): the comparison is of federation, not of plugins.
     plugins: [ApolloServerPluginCacheControlDisabled(), requestLogPlugin<Context>(log, createMetrics('baseline'))],
     stopOnTerminationSignals: false,
+    stringifyResult,
   });
   await serveHttp<Context>(
     {

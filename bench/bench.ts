@@ -5,6 +5,11 @@
 // the services' /metrics. In the same run it measures the baseline (bench/baseline.ts:
 // one plain GraphQL server reading the same databases) and prints our/baseline ratios.
 // Writes docs/benchmark.md and docs/benchmark.svg.
+//
+// For working on one cost: `--only canonical20` runs just the named scenarios (and prints,
+// but does not write, the partial report); `--profile DIR` runs our services under
+// `node --cpu-prof` and leaves one profile per process in DIR for bench/profile.ts;
+// `--no-workers` leaves out the runs with one cluster worker per core.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -12,8 +17,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { fromRoot } from '../platform/paths.js';
-import { freePort, serviceProcesses, type ServiceName } from '../tests/support/processes.js';
-import { copyPgliteData, createPostgresDatabases, CUSTOMER_PASSWORD, customerEmail, databaseEnv, DATASET, seedDataset, SUBGRAPHS, type Location, type Subgraph } from './dataset.js';
+import { freePort, serviceProcesses, type ServiceName, type ServiceProcesses } from '../tests/support/processes.js';
+import { canonicalQuery, copyPgliteData, createPostgresDatabases, CUSTOMER_PASSWORD, customerEmail, databaseEnv, DATASET, SECRETS, seedDataset, SERVICE_ENV, SUBGRAPHS, type Location, type Subgraph } from './dataset.js';
 import { metricSum, postgresCpuBetween, postgresCpuMs, treeCpuMs, treeRssMb } from './measure.js';
 import { renderChart, renderReport, type Row, type SoakSample } from './report.js';
 
@@ -23,27 +28,23 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '8' },
     soak: { type: 'string', default: '120' },
+    only: { type: 'string' },
+    profile: { type: 'string' },
+    workers: { type: 'boolean', default: true },
     'postgres-url': { type: 'string', default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
+  allowNegative: true,
 });
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
 const WARMUP_SECONDS = 2;
 const SOAK_SECONDS = Number(args.soak);
-
-const SECRETS = {
-  NODE_ENV: 'production',
-  JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdefgh',
-  INTERNAL_SECRET: 'bench-only-internal-secret-0123456789abcd',
-  ADMIN_EMAIL: 'bench-admin@example.com',
-  ADMIN_PASSWORD: 'bench-admin-password',
-};
-// Production settings (request logs at info, as an operator would run) but for what would
-// make counts inexact or requests refused.
-const SERVICE_ENV = { ...SECRETS, SEED_DEMO_DATA: 'false', RESERVATION_SWEEP_MS: '3600000', CONFIRM_SWEEP_MS: '3600000' };
-
-const canonical = (first: number) =>
-  `{ orders(first: ${first}) { nodes { id status totalCents user { id name email } items { quantity unitPriceCents product { id name stock available } } } } }`;
+const ALL_SCENARIOS = ['canonical10', 'canonical20', 'canonical100', 'products', 'me', 'placeOrder'];
+const ONLY = args.only?.split(',').map((key) => key.trim());
+const unknownScenario = ONLY?.find((key) => !ALL_SCENARIOS.includes(key));
+if (unknownScenario) throw new TypeError(`--only takes scenarios from ${ALL_SCENARIOS.join(', ')}; got ${unknownScenario}`);
+/** The scenarios of `keys` that this run measures. */
+const selected = (keys: string[]) => keys.filter((key) => !ONLY || ONLY.includes(key));
 
 interface Target {
   label: string;
@@ -72,7 +73,8 @@ async function main() {
     const baselineLocations = args.pglite ? await copyPgliteData(locations, path.join(workDir, 'baseline')) : locations;
 
     const startOurs = async (workers: number) => {
-      const env = { ...SERVICE_ENV, ...databaseEnv(locations, args.pglite ? path.join(workDir, 'ours') : undefined), WORKERS: String(workers), LOG_LEVEL: 'info' };
+      const profiling: Record<string, string> = args.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(args.profile)}` } : {};
+      const env = { ...SERVICE_ENV, ...databaseEnv(locations, args.pglite ? path.join(workDir, 'ours') : undefined), WORKERS: String(workers), ...profiling };
       const services = await serviceProcesses(env);
       const pids = {} as Record<string, number>;
       for (const name of ['users', 'inventory', 'notifications', 'orders', 'gateway'] as ServiceName[]) {
@@ -117,9 +119,9 @@ async function main() {
     const anyCustomer = () => customers[Math.floor(Math.random() * customers.length)]!;
     const json = (query: string, variables?: unknown) => () => JSON.stringify({ query, variables });
     const scenarios: Record<string, Scenario> = {
-      canonical10: { name: 'canonical query, 10 orders', body: json(canonical(10)), token: () => admin },
-      canonical20: { name: 'canonical query, 20 orders', body: json(canonical(20)), token: () => admin },
-      canonical100: { name: 'canonical query, 100 orders', body: json(canonical(100)), token: () => admin },
+      canonical10: { name: 'canonical query, 10 orders', body: json(canonicalQuery(10)), token: () => admin },
+      canonical20: { name: 'canonical query, 20 orders', body: json(canonicalQuery(20)), token: () => admin },
+      canonical100: { name: 'canonical query, 100 orders', body: json(canonicalQuery(100)), token: () => admin },
       products: { name: 'products list (20)', body: json('{ products(first: 20) { nodes { id sku name priceCents available } } }'), token: () => '' },
       me: { name: 'me with my orders (10)', body: json('{ me { name orders(first: 10) { nodes { id totalCents items { quantity product { name } } } } } }'), token: anyCustomer },
       placeOrder: {
@@ -137,19 +139,20 @@ async function main() {
     const productId = (n: number) => productIds[(n - 1) % productIds.length]!;
 
     const rows: Row[] = [];
-    for (const key of ['canonical10', 'canonical20', 'canonical100', 'products', 'me', 'placeOrder']) rows.push(await run(ours, scenarios[key]!));
+    for (const key of selected(ALL_SCENARIOS)) rows.push(await run(ours, scenarios[key]!));
     const soak = SOAK_SECONDS > 0 ? await soakTest(ours, scenarios.canonical20!) : [];
-    await services.dispose();
-    if (!args.pglite) {
+    await stopAll(services);
+    const pooledScenarios = selected(['canonical20', 'products']);
+    if (!args.pglite && args.workers && pooledScenarios.length > 0) {
       // The same stack with every service as two cluster workers (the embedded database cannot be shared).
       const pooled = await startOurs(availableParallelism());
       await logInAll(pooled.target.url);
-      for (const key of ['canonical20', 'products']) rows.push(await run(pooled.target, scenarios[key]!));
-      await pooled.services.dispose();
+      for (const key of pooledScenarios) rows.push(await run(pooled.target, scenarios[key]!));
+      await stopAll(pooled.services);
     }
     const baseline = await startBaseline(1);
-    for (const key of ['canonical10', 'canonical20', 'canonical100']) rows.push(await run(baseline, scenarios[key]!));
-    if (!args.pglite) {
+    for (const key of selected(['canonical10', 'canonical20', 'canonical100'])) rows.push(await run(baseline, scenarios[key]!));
+    if (!args.pglite && args.workers && selected(['canonical20']).length > 0) {
       const workers = availableParallelism();
       const pooled = await startBaseline(workers);
       rows.push(await run(pooled, scenarios.canonical20!));
@@ -164,6 +167,7 @@ async function main() {
       soak,
     });
     console.log(`\n${report}`);
+    if (ONLY) return; // a partial run must not replace the committed full one
     const suffix = args.pglite ? '-pglite' : '';
     await writeFile(fromRoot(`docs/benchmark${suffix}.md`), report);
     await writeFile(fromRoot(`docs/benchmark${suffix}.svg`), renderChart(rows));
@@ -172,6 +176,12 @@ async function main() {
     for (const child of children) child.kill('SIGTERM');
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** Stops every service; gracefully when profiling, since a profile is written on exit. */
+async function stopAll(services: ServiceProcesses) {
+  if (args.profile) for (const name of ['gateway', 'orders', 'notifications', 'inventory', 'users'] as ServiceName[]) await services.signal(name, 'SIGTERM');
+  await services.dispose();
 }
 
 async function logIn(url: string, email: string, password: string): Promise<string> {

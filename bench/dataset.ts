@@ -16,6 +16,24 @@ export const CUSTOMER_PASSWORD = 'bench-password';
 /** The customers whose tokens the load uses (bench-user-1 … -N). */
 export const customerEmail = (n: number) => `bench-user-${n}@example.com`;
 
+/** Secrets and the dev admin every benchmark process is started with (production mode). */
+export const SECRETS = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdefgh',
+  INTERNAL_SECRET: 'bench-only-internal-secret-0123456789abcd',
+  ADMIN_EMAIL: 'bench-admin@example.com',
+  ADMIN_PASSWORD: 'bench-admin-password',
+};
+/**
+ * Production settings (request logs at info, as an operator would run) but for what would
+ * make counts inexact or requests refused.
+ */
+export const SERVICE_ENV = { ...SECRETS, SEED_DEMO_DATA: 'false', RESERVATION_SWEEP_MS: '3600000', CONFIRM_SWEEP_MS: '3600000', LOG_LEVEL: 'info' };
+
+/** The canonical read: a page of orders, each with its customer and the live stock of its products. */
+export const canonicalQuery = (first: number) =>
+  `{ orders(first: ${first}) { nodes { id status totalCents user { id name email } items { quantity unitPriceCents product { id name stock available } } } } }`;
+
 /** Where each subgraph's data lives for one run: PostgreSQL URLs, or PGlite folders. */
 export type Location = { url: string } | { dataDir: string };
 

@@ -7,7 +7,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { createTokens } from '../platform/auth.js';
 import { ConfigError } from '../platform/config.js';
 import { createErrorFormatter } from '../platform/errors.js';
-import { serveHttp, type RunningServer } from '../platform/http.js';
+import { serveHttp, stringifyResult, type RunningServer } from '../platform/http.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
 import { storableStringsPlugin } from '../platform/inputHygiene.js';
@@ -56,6 +56,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
     csrfPrevention: true,
     // Shutdown is ours (platform/service.ts): Apollo's own signal handler would race it.
     stopOnTerminationSignals: false,
+    stringifyResult,
     includeStacktraceInErrorResponses: !production,
     formatError: createErrorFormatter({ production, onUnexpected: (error) => log.error({ err: error }, 'unexpected error') }),
     plugins: [

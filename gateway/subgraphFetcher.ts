@@ -2,6 +2,12 @@
 // connection pool. Node's built-in fetch is the same undici underneath but adds WHATWG
 // streams and header objects per call: 16 % of the gateway's CPU in a profile
 // (docs/performance.md).
+//
+// A kept-alive connection is renewed after CONNECTION_TTL_MS. Where one subgraph name stands
+// for several instances (`docker compose up --scale inventory=3`: Docker's DNS answers the
+// name with every container in turn), the name is resolved once per connection; without
+// renewal the gateway would keep talking to the instances that were there when it
+// connected, so a new or restarted instance would get no share of the load.
 import { Agent, request } from 'undici';
 
 /** A whole subgraph answer: the body is read before the call returns. */
@@ -13,9 +19,14 @@ export interface FetcherResponse {
 
 export type Fetcher = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string }) => Promise<FetcherResponse>;
 
-export function createSubgraphFetcher(timeoutMs: number): Fetcher {
-  // One pool for all subgraphs: connections are kept per origin and reused between calls.
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+/** How long a kept-alive connection to a subgraph serves before a new one replaces it. */
+export const CONNECTION_TTL_MS = 60_000;
+
+export function createSubgraphFetcher(timeoutMs: number, { connectionTtlMs = CONNECTION_TTL_MS } = {}): Fetcher {
+  // One pool for all subgraphs: connections are kept per origin and reused between calls;
+  // a connection past its lifetime is closed when next picked, and a fresh one dialled
+  // (one TCP handshake a minute per connection: nothing next to the requests it carries).
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, clientTtl: connectionTtlMs });
   return async (url, init) => {
     // The deadline covers the whole exchange, body included; aborting it names the
     // error TimeoutError, which the data source reports as reason "timeout".

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { FormattedExecutionResult } from 'graphql';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { metricsText } from './metrics.js';
@@ -43,6 +44,15 @@ export interface RunningServer {
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then stops Apollo. */
   close(graceMs?: number): Promise<void>;
 }
+
+/**
+ * How every server here writes a GraphQL answer (Apollo Server's `stringifyResult`):
+ * compact. Apollo's default indents by two spaces, which doubles an answer of 20 orders
+ * (12.9 KB to 25.4 KB): twice the bytes for each subgraph to encode and write, for the
+ * gateway to read and parse, and for a client to download. Tools that show JSON to a
+ * person (Sandbox, `jq`) indent it themselves.
+ */
+export const stringifyResult = (result: FormattedExecutionResult): string => JSON.stringify(result);
 
 const GRAPHQL_PATHS = new Set(['/', '/graphql']);
 const CORS_HEADERS = 'content-type, authorization, apollo-require-preflight, x-apollo-operation-name, x-request-id';

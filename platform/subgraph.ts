@@ -9,7 +9,7 @@ import { bearerToken, InvalidTokenError, type Caller, type Tokens } from './auth
 import type { PlatformConfig } from './config.js';
 import { createErrorFormatter, refusingRequest, unauthenticated } from './errors.js';
 import type { Logger } from './logger.js';
-import { serveHttp, type RequestInfo, type RunningServer } from './http.js';
+import { serveHttp, stringifyResult, type RequestInfo, type RunningServer } from './http.js';
 import type { Metrics } from './metrics.js';
 import { entityRepresentationsPlugin, storableStringsPlugin } from './inputHygiene.js';
 import { requestLogPlugin } from './requestLog.js';
@@ -51,6 +51,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     introspection: !platform.production,
     // Shutdown is ours (platform/service.ts): Apollo's own signal handler would race it.
     stopOnTerminationSignals: false,
+    stringifyResult,
     includeStacktraceInErrorResponses: !platform.production,
     formatError: createErrorFormatter({
       production: platform.production,
