@@ -20,12 +20,13 @@ import { fromRoot } from '../platform/paths.js';
 import { freePort, serviceProcesses, type ServiceName, type ServiceProcesses } from '../tests/support/processes.js';
 import { canonicalQuery, copyPgliteData, createPostgresDatabases, CUSTOMER_PASSWORD, customerEmail, databaseEnv, DATASET, SECRETS, seedDataset, SERVICE_ENV, SUBGRAPHS, type Location, type Subgraph } from './dataset.js';
 import { metricSum, postgresCpuBetween, postgresCpuMs, treeCpuMs, treeRssMb } from './measure.js';
-import { renderChart, renderReport, type Row, type SoakSample } from './report.js';
+import { renderChart, renderReport, type Paired, type Row, type SoakSample } from './report.js';
 
 const { values: args } = parseArgs({
   options: {
     pglite: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '8' },
     soak: { type: 'string', default: '120' },
     only: { type: 'string' },
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
 const WARMUP_SECONDS = 2;
+const ROUNDS = Number(args.rounds);
 const SOAK_SECONDS = Number(args.soak);
 const ALL_SCENARIOS = ['canonical10', 'canonical20', 'canonical100', 'products', 'me', 'placeOrder'];
 const ONLY = args.only?.split(',').map((key) => key.trim());
@@ -91,7 +93,7 @@ async function main() {
     };
     const { services, target: ours } = await startOurs(1);
 
-    const startBaseline = async (workers: number): Promise<Target> => {
+    const startBaseline = async (workers: number): Promise<Target & { stop(): void }> => {
       const port = await freePort();
       const { NODE_OPTIONS: _, ...inherited } = process.env;
       const env = { ...inherited, ...SECRETS, ...databaseEnv(baselineLocations, args.pglite ? path.join(workDir, 'baseline') : undefined), BASELINE_PORT: String(port), BASELINE_WORKERS: String(workers) };
@@ -105,7 +107,7 @@ async function main() {
         if (tries > 300) throw new Error('the baseline did not start');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      return { label: workers === 1 ? 'baseline' : `baseline ×${workers} workers`, url, pids: { server: child.pid! } };
+      return { label: workers === 1 ? 'baseline' : `baseline ×${workers} workers`, url, pids: { server: child.pid! }, stop: () => child.kill('SIGTERM') };
     };
 
     // Tokens stay valid across restarts (same secret); logging in again only warms a new stack.
@@ -138,30 +140,54 @@ async function main() {
     const productIds = await productIdsFrom(ours.url);
     const productId = (n: number) => productIds[(n - 1) % productIds.length]!;
 
+    // Each canonical scenario runs on ours and then at once on the baseline, both stacks up
+    // side by side (an idle stack costs a few ms of CPU a second): this machine's speed
+    // drifts by up to 30 % within minutes, so the two sides of a ratio are measured seconds
+    // apart, not a whole run apart.
+    const baseline = await startBaseline(1);
+    // The throughput target compares ours with the baseline given every core: measured in
+    // the same rounds as ours, so a third stack stands by while PostgreSQL can hold it.
+    const workers = availableParallelism();
+    const measurePooled = !args.pglite && args.workers && selected(['canonical20']).length > 0;
+    const pooledBaseline = measurePooled ? await startBaseline(workers) : null;
     const rows: Row[] = [];
-    for (const key of selected(ALL_SCENARIOS)) rows.push(await run(ours, scenarios[key]!));
+    let throughput: Paired | undefined;
+    let pooledThroughput: Paired | undefined;
+    for (const key of selected(ALL_SCENARIOS)) {
+      if (key.startsWith('canonical')) {
+        const paired = await runPaired(ours, baseline, scenarios[key]!);
+        rows.push(paired.ours, paired.baseline);
+        if (key === 'canonical20' && pooledBaseline) throughput = await runPaired(ours, pooledBaseline, scenarios[key]!);
+      } else {
+        rows.push(await run(ours, scenarios[key]!));
+      }
+    }
+    if (throughput) rows.push(throughput.baseline);
     const soak = SOAK_SECONDS > 0 ? await soakTest(ours, scenarios.canonical20!) : [];
     await stopAll(services);
-    const pooledScenarios = selected(['canonical20', 'products']);
-    if (!args.pglite && args.workers && pooledScenarios.length > 0) {
-      // The same stack with every service as two cluster workers (the embedded database cannot be shared).
-      const pooled = await startOurs(availableParallelism());
+    baseline.stop();
+    if (pooledBaseline) {
+      // Our stack with one cluster worker per core behind each port too (PostgreSQL only:
+      // an embedded database belongs to one process), against the same pooled baseline.
+      const pooled = await startOurs(workers);
       await logInAll(pooled.target.url);
-      for (const key of pooledScenarios) rows.push(await run(pooled.target, scenarios[key]!));
+      pooledThroughput = await runPaired(pooled.target, pooledBaseline, scenarios.canonical20!);
+      rows.push(pooledThroughput.ours);
+      if (selected(['products']).length > 0) rows.push(await run(pooled.target, scenarios.products!));
       await stopAll(pooled.services);
+      pooledBaseline.stop();
     }
-    const baseline = await startBaseline(1);
-    for (const key of selected(['canonical10', 'canonical20', 'canonical100'])) rows.push(await run(baseline, scenarios[key]!));
-    if (!args.pglite && args.workers && selected(['canonical20']).length > 0) {
-      const workers = availableParallelism();
-      const pooled = await startBaseline(workers);
-      rows.push(await run(pooled, scenarios.canonical20!));
-    }
+    // The tables list ours first, then the baseline, whatever order they were measured in.
+    const order = (row: Row) => (row.target.startsWith('baseline') ? 2 : 0) + (row.target.includes('×') ? 1 : 0);
+    rows.sort((a, b) => order(a) - order(b));
 
     const report = renderReport(rows, {
       database: args.pglite ? 'PGlite (embedded, inside each subgraph process)' : 'PostgreSQL 127.0.0.1:5432',
       seconds: SECONDS,
       connections: CONNECTIONS,
+      rounds: ROUNDS,
+      throughput,
+      pooledThroughput,
       cores: availableParallelism(),
       command: `npm run bench${args.pglite ? ' -- --pglite' : ''}`,
       soak,
@@ -232,11 +258,62 @@ function load(target: Target, scenario: Scenario, seconds: number) {
   });
 }
 
-async function run(target: Target, scenario: Scenario): Promise<Row> {
+/**
+ * Ours and the baseline on one scenario, ROUNDS times, taking turns at going first; each
+ * side's figures are the rounds' together (CPU and counts per request over all their
+ * requests, the median round's latencies), and ours carries each round's CPU ratio, so
+ * that the report shows how far the rounds agree.
+ */
+async function runPaired(ours: Target, baseline: Target, scenario: Scenario): Promise<Paired> {
+  const oursRounds: Row[] = [];
+  const baselineRounds: Row[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const warm = round === 0;
+    if (round % 2 === 0) {
+      oursRounds.push(await run(ours, scenario, warm));
+      baselineRounds.push(await run(baseline, scenario, warm));
+    } else {
+      baselineRounds.push(await run(baseline, scenario, warm));
+      oursRounds.push(await run(ours, scenario, warm));
+    }
+  }
+  const roundRatios = oursRounds.map((row, index) => totalCpu(row) / totalCpu(baselineRounds[index]!));
+  const throughputRatios = oursRounds.map((row, index) => row.requestsPerSecond / baselineRounds[index]!.requestsPerSecond);
+  const rounds = (ratios: number[]) => ratios.map((ratio) => `${ratio.toFixed(2)}×`).join(', ');
+  console.log(`${scenario.name}, ${ours.label} against ${baseline.label}: CPU ratio per round ${rounds(roundRatios)}; throughput ${rounds(throughputRatios)}`);
+  return { ours: { ...mergeRounds(oursRounds), roundRatios }, baseline: mergeRounds(baselineRounds), throughputRatios };
+}
+
+const totalCpu = (row: Row) => Object.values(row.cpuMsPerRequest).reduce((sum, value) => sum + value, 0);
+const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Several measurements of one target and scenario as one row, weighted by requests answered. */
+function mergeRounds(rounds: Row[]): Row {
+  const requests = rounds.reduce((sum, row) => sum + row.requests, 0);
+  const weighted = (pick: (row: Row) => Record<string, number> | undefined) => {
+    if (!pick(rounds[0]!)) return undefined;
+    const keys = Object.keys(pick(rounds[0]!)!);
+    return Object.fromEntries(keys.map((key) => [key, rounds.reduce((sum, row) => sum + pick(row)![key]! * row.requests, 0) / requests]));
+  };
+  const seconds = rounds.reduce((sum, row) => sum + row.seconds, 0);
+  return {
+    ...rounds.at(-1)!,
+    requests,
+    seconds,
+    requestsPerSecond: requests / seconds,
+    p50: medianOf(rounds.map((row) => row.p50)),
+    p99: medianOf(rounds.map((row) => row.p99)),
+    cpuMsPerRequest: weighted((row) => row.cpuMsPerRequest)!,
+    sqlPerRequest: weighted((row) => row.sqlPerRequest),
+    fetchesPerRequest: weighted((row) => row.fetchesPerRequest),
+  };
+}
+
+async function run(target: Target, scenario: Scenario, warm = true): Promise<Row> {
   // One answer checked by hand first: a benchmark of error replies would measure nothing.
   const sample = JSON.parse(await (await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(scenario.token() ? { authorization: `Bearer ${scenario.token()}` } : {}) }, body: scenario.body() })).text());
   if (sample.errors) throw new Error(`${scenario.name} on ${target.label} answers errors: ${JSON.stringify(sample.errors)}`);
-  await load(target, scenario, WARMUP_SECONDS);
+  if (warm) await load(target, scenario, WARMUP_SECONDS);
 
   const counters = async () => {
     if (!target.services) return null;
@@ -268,6 +345,8 @@ async function run(target: Target, scenario: Scenario): Promise<Row> {
   const row: Row = {
     scenario: scenario.name,
     target: target.label,
+    requests,
+    seconds: result.duration,
     requestsPerSecond: requests / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -280,7 +359,7 @@ async function run(target: Target, scenario: Scenario): Promise<Row> {
         }
       : {}),
   };
-  console.log(`${row.scenario.padEnd(30)} ${row.target.padEnd(22)} ${row.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  CPU ${Object.values(cpuPerRequest).reduce((a, b) => a + b, 0).toFixed(2)} ms/req`);
+  console.log(`${row.scenario.padEnd(30)} ${row.target.padEnd(22)} ${row.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  CPU ${totalCpu(row).toFixed(2)} ms/req`);
   return row;
 }
 

@@ -3,7 +3,8 @@
 // rather than a flame graph read by eye. Self time only: a function's callees count for
 // themselves.
 //
-//   node dist/bench/profile.js DIR [--top 25]
+//   npm run bench -- --only canonical20 --soak 0 --no-workers --profile /tmp/profiles
+//   node dist/bench/profile.js /tmp/profiles [--top 25]
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -50,10 +51,13 @@ function functionOf(node: ProfileNode): string {
   return `${functionName || '(anonymous)'} ${url ? `${path.basename(url)}:${lineNumber + 1}` : ''} [${packageOf(node)}]`;
 }
 
+// Private: shares are of the time the process was busy; waiting for work ("(idle)") is
+// left out, or a lightly loaded service would look as if nothing in it cost anything.
 function table(title: string, totals: Map<string, number>, top: number): string {
-  const all = [...totals.values()].reduce((sum, value) => sum + value, 0);
-  const rows = [...totals].sort((a, b) => b[1] - a[1]).slice(0, top);
-  return [`  ${title}`, ...rows.map(([key, us]) => `  ${((us / all) * 100).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${key}`)].join('\n');
+  const busy = [...totals].filter(([key]) => !key.startsWith('(idle)'));
+  const all = busy.reduce((sum, [, us]) => sum + us, 0);
+  const rows = busy.sort((a, b) => b[1] - a[1]).slice(0, top);
+  return [`  ${title} (% of ${(all / 1000).toFixed(0)} ms busy)`, ...rows.map(([key, us]) => `  ${((us / all) * 100).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${key}`)].join('\n');
 }
 
 function main() {

@@ -4,6 +4,9 @@
 export interface Row {
   scenario: string;
   target: string;
+  /** Requests answered while measured, and over how many seconds. */
+  requests: number;
+  seconds: number;
   requestsPerSecond: number;
   p50: number;
   p99: number;
@@ -12,6 +15,8 @@ export interface Row {
   rssMb: Record<string, number>;
   sqlPerRequest?: Record<string, number>;
   fetchesPerRequest?: Record<string, number>;
+  /** Measured in rounds against the baseline: each round's CPU ratio. */
+  roundRatios?: number[];
 }
 
 export interface SoakSample {
@@ -19,12 +24,25 @@ export interface SoakSample {
   rssMb: Record<string, number>;
 }
 
+/** One scenario measured on ours and a baseline in the same rounds. */
+export interface Paired {
+  ours: Row;
+  baseline: Row;
+  /** Each round's ours/baseline ratio of requests per second. */
+  throughputRatios: number[];
+}
+
 export interface RunInfo {
   database: string;
   seconds: number;
   connections: number;
+  rounds: number;
   cores: number;
   command: string;
+  /** Ours (one process per service) against the baseline with a worker per core. */
+  throughput?: Paired;
+  /** The same with a worker per core in every service too. */
+  pooledThroughput?: Paired;
   /** RSS of each process during a long run of the canonical query (empty if skipped). */
   soak: SoakSample[];
 }
@@ -38,24 +56,21 @@ const table = (header: string[], lines: string[][]) =>
 export function renderReport(rows: Row[], info: RunInfo): string {
   const ours = rows.filter((row) => row.target.startsWith('supergraph'));
   const find = (scenario: string, target: string) => rows.find((row) => row.scenario === scenario && row.target === target);
-  const pooled = rows.find((row) => row.target.startsWith('baseline ×'));
-  const oursPooled = rows.find((row) => row.target.startsWith('supergraph ×') && row.scenario === pooled?.scenario);
-
+  const byRound = (ratios: number[]) => ratios.map((ratio) => `${fixed(ratio)}×`).join(', ');
   const ratios = ours
     .filter((row) => row.target === 'supergraph')
     .filter((row) => find(row.scenario, 'baseline'))
     .map((row) => {
       const base = find(row.scenario, 'baseline')!;
-      return [row.scenario, fixed(total(row)), fixed(total(base)), `**${fixed(total(row) / total(base))}×**`, fixed(row.requestsPerSecond, 0), fixed(base.requestsPerSecond, 0), `${fixed(row.requestsPerSecond / base.requestsPerSecond)}×`];
+      const rounds = row.roundRatios ? byRound(row.roundRatios) : '—';
+      return [row.scenario, fixed(total(row)), fixed(total(base)), `**${fixed(total(row) / total(base))}×**`, rounds, fixed(row.requestsPerSecond, 0), fixed(base.requestsPerSecond, 0), `${fixed(row.requestsPerSecond / base.requestsPerSecond)}×`];
     });
-  const pooledLine = pooled
-    ? (() => {
-        const row = find(pooled.scenario, 'supergraph')!;
-        const workers = oursPooled
-          ? ` With every service as ${oursPooled.target.replace('supergraph ', '')} too: ${fixed(oursPooled.requestsPerSecond, 0)} req/s = **${fixed(oursPooled.requestsPerSecond / pooled.requestsPerSecond)}×** (against ${fixed(row.requestsPerSecond, 0)} with one process each).`
-          : '';
-        return `\nThroughput on the ${pooled.scenario} against the baseline run as ${pooled.target.replace('baseline ', '')} (as many as the machine has cores): ${fixed(row.requestsPerSecond, 0)} / ${fixed(pooled.requestsPerSecond, 0)} req/s = **${fixed(row.requestsPerSecond / pooled.requestsPerSecond)}×**.${workers}\n`;
-      })()
+  const throughputLine = (paired: Paired) =>
+    `${fixed(paired.ours.requestsPerSecond, 0)} / ${fixed(paired.baseline.requestsPerSecond, 0)} req/s = **${fixed(paired.ours.requestsPerSecond / paired.baseline.requestsPerSecond)}×** (by round: ${byRound(paired.throughputRatios)})`;
+  const throughput = info.throughput
+    ? `\nThroughput on the ${info.throughput.ours.scenario} against the baseline as ${info.throughput.baseline.target.replace('baseline ', '')} (as many as the machine has cores), in the same rounds: ${throughputLine(info.throughput)}.${
+        info.pooledThroughput ? ` With every service as ${info.pooledThroughput.ours.target.replace('supergraph ', '')} too: ${throughputLine(info.pooledThroughput)}.` : ''
+      }\n`
     : '';
 
   return `# Benchmark
@@ -64,13 +79,16 @@ Produced by \`${info.command}\` on ${new Date().toISOString().slice(0, 10)}: ${i
 ${info.connections} connections for ${info.seconds} s per scenario after a 2 s warm-up, on the same machine (loopback). Services in
 production mode (request logs on, rate limits off). Dataset: 1,000 customers, 500 products, 10,000 orders × 3 items. CPU is
 user + system time from /proc of each process (and of every PostgreSQL process) over the measured seconds, divided by the
-requests answered. The baseline (\`bench/baseline.ts\`) answers the canonical query from one plain graphql-js server reading
-the same three databases through the same Prisma clients and DataLoaders: no gateway, no HTTP between services.
+requests answered. The baseline (\`bench/baseline.ts\`) answers the canonical query from one Apollo Server (the same HTTP
+layer and plugins) reading the same three databases through the same Prisma clients and DataLoaders: no gateway, no HTTP
+between services. Both stacks run side by side, and each comparison is ${info.rounds} rounds of ${info.seconds} s on each side,
+taking turns at going first: this machine's speed drifts by up to 30 % within minutes, so the two sides of a ratio are
+measured seconds apart, and the spread of the rounds shows how far a ratio can be trusted.
 
 ## Federation against the baseline
 
-${table(['canonical query', 'CPU ms/req ours', 'CPU ms/req baseline', 'CPU ratio', 'req/s ours', 'req/s baseline', 'throughput ratio'], ratios)}
-${pooledLine}
+${table(['canonical query', 'CPU ms/req ours', 'CPU ms/req baseline', 'CPU ratio', 'CPU ratio by round', 'req/s ours', 'req/s baseline', 'throughput ratio'], ratios)}
+${throughput}
 ## Throughput and latency
 
 ${table(['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms'], rows.map((row) => [row.scenario, row.target, fixed(row.requestsPerSecond, 0), String(row.p50), String(row.p99)]))}
