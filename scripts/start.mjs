@@ -1,6 +1,9 @@
 // `npm start`: installs and builds if needed, then runs the four subgraphs and the
 // gateway as separate processes, waits until each answers /ready, and prints where to
-// query. Ctrl-C stops them all cleanly (each closes its database).
+// query. Ctrl-C stops them all cleanly (each closes its database). The gateway starts
+// once the subgraphs are ready: listening earlier, it would take a query sent during
+// their start-up (a first run initialises four databases) as subgraphs failing, and its
+// circuit breakers would refuse that subgraph for a few seconds more.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { node24, prepare, root } from './prepare.mjs';
@@ -35,7 +38,8 @@ prepare();
 const NODE_FLAGS = ['--max-semi-space-size=16'];
 
 let stopping = false;
-const children = services.map((service) => {
+const children = [];
+function launch(service) {
   const child = spawn(node24, [...NODE_FLAGS, service.entry], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const label = `\x1b[${service.color}m${service.name.padEnd(13)}\x1b[0m|`;
   for (const stream of [child.stdout, child.stderr]) {
@@ -46,8 +50,9 @@ const children = services.map((service) => {
     console.error(`${service.name} exited (${signal ?? `code ${code}`}); stopping the others.`);
     void stopAll(1);
   });
-  return { ...service, child };
-});
+  children.push({ ...service, child });
+  return service;
+}
 
 async function waitReady(service) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -83,13 +88,16 @@ async function stopAll(exitCode) {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+const gatewayService = services.find((service) => service.name === 'gateway');
+const subgraphs = services.filter((service) => service !== gatewayService);
 try {
-  await Promise.all(children.map(waitReady));
+  await Promise.all(subgraphs.map(launch).map(waitReady));
+  if (!stopping) await waitReady(launch(gatewayService));
 } catch (error) {
   console.error(error.message);
   await stopAll(1);
 }
-const gateway = `http://localhost:${services[4].port}/graphql`;
+const gateway = `http://localhost:${gatewayService.port}/graphql`;
 console.log(`
   Supergraph ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${gateway}
   Open it in a browser for Apollo Sandbox. Ctrl-C stops everything.
