@@ -140,13 +140,13 @@ async function main() {
     const productIds = await productIdsFrom(ours.url);
     const productId = (n: number) => productIds[(n - 1) % productIds.length]!;
 
-    // Each canonical scenario runs on ours and then at once on the baseline, both stacks up
-    // side by side (an idle stack costs a few ms of CPU a second): this machine's speed
-    // drifts by up to 30 % within minutes, so the two sides of a ratio are measured seconds
-    // apart, not a whole run apart.
+    // Each canonical scenario runs in rounds on ours and on the baseline, both stacks up side
+    // by side (an idle stack costs a few ms of CPU a second): this machine's speed drifts by
+    // up to 30 % within minutes, so the two sides of a ratio are measured seconds apart, not
+    // a whole run apart.
     const baseline = await startBaseline(1);
-    // The throughput target compares ours with the baseline given every core: measured in
-    // the same rounds as ours, so a third stack stands by while PostgreSQL can hold it.
+    // The throughput target compares ours with the baseline given every core, so that
+    // baseline is up from the start too (idle until its rounds) and measured in rounds with ours.
     const workers = availableParallelism();
     const measurePooled = !args.pglite && args.workers && selected(['canonical20']).length > 0;
     const pooledBaseline = measurePooled ? await startBaseline(workers) : null;
