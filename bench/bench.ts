@@ -81,7 +81,7 @@ async function main() {
       const pids = {} as Record<string, number>;
       for (const name of ['users', 'inventory', 'notifications', 'orders', 'gateway'] as ServiceName[]) {
         pids[name] = (await services.start(name)).pid!;
-        while (workers > 1 && !services.output(name).includes(`ready with ${workers} workers`)) await new Promise((resolve) => setTimeout(resolve, 50));
+        if (workers > 1) await services.waitForOutput(name, `ready with ${workers} workers`);
       }
       const target: Target = {
         label: workers === 1 ? 'supergraph' : `supergraph ×${workers} workers`,

@@ -54,7 +54,7 @@ const metric = async (url: string, name: string) => {
     services = await serviceProcesses({ INVENTORY_DATABASE_URL: database.url!, SEED_DEMO_DATA: 'true', WORKERS: '2', LOG_LEVEL: 'info' });
     primary = (await services.start('inventory')).pid!;
     // /ready answers as soon as the first worker serves; the second starts after it.
-    while (!services.output('inventory').includes('ready with 2 workers')) await new Promise((resolve) => setTimeout(resolve, 50));
+    await services.waitForOutput('inventory', 'ready with 2 workers', 90_000);
   }, 120_000);
   afterAll(async () => {
     await services?.dispose();

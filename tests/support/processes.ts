@@ -35,6 +35,11 @@ export interface ServiceProcesses {
   start(name: ServiceName, env?: Record<string, string>): Promise<ChildProcess>;
   /** Everything a service has printed (its JSON log lines) since the group began. */
   output(name: ServiceName): string;
+  /**
+   * Waits until a running service has printed `text`; rejects, with what it printed, if
+   * it exits first or `timeoutMs` passes.
+   */
+  waitForOutput(name: ServiceName, text: string, timeoutMs?: number): Promise<void>;
   /** Sends `signal` and resolves with the exit code once the process has exited. */
   signal(name: ServiceName, signal: NodeJS.Signals): Promise<number | null>;
   /** SIGKILLs whatever still runs and removes the data. */
@@ -73,6 +78,8 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     const child = running.get(name);
     if (!child) return Promise.resolve(null);
     running.delete(name);
+    // One that has already exited (it failed, or was killed) will not say so again.
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
     return new Promise<number | null>((resolve) => {
       child.once('exit', (code) => resolve(code));
       child.kill(which);
@@ -96,6 +103,17 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
       throw new Error(`${name} did not become ready`);
     },
     output: (name) => printed.get(name)!.join(''),
+    async waitForOutput(name, text, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      const child = running.get(name);
+      while (!printed.get(name)!.join('').includes(text)) {
+        const gone = !child || child.exitCode !== null || child.signalCode !== null;
+        if (gone || Date.now() > deadline) {
+          throw new Error(`${name} ${gone ? 'exited' : `went ${timeoutMs} ms`} without printing ${JSON.stringify(text)}; it printed:\n${printed.get(name)!.join('').slice(-4000)}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     signal,
     async dispose() {
       await Promise.all([...running.keys()].map((name) => signal(name, 'SIGKILL')));
