@@ -19,7 +19,8 @@ import autocannon from 'autocannon';
 import { fromRoot } from '../platform/paths.js';
 import { freePort, serviceProcesses, type ServiceName, type ServiceProcesses } from '../tests/support/processes.js';
 import { canonicalQuery, copyPgliteData, createPostgresDatabases, CUSTOMER_PASSWORD, customerEmail, databaseEnv, DATASET, SECRETS, seedDataset, SERVICE_ENV, SUBGRAPHS, type Location, type Subgraph } from './dataset.js';
-import { metricSum, postgresCpuBetween, postgresCpuMs, treeCpuMs, treeRssMb } from './measure.js';
+import { graphql, logIn } from './graphqlClient.js';
+import { median, metricSum, postgresCpuBetween, postgresCpuMs, treeCpuMs, treeRssMb } from './measure.js';
 import { renderChart, renderReport, type Paired, type Row, type SoakSample } from './report.js';
 
 const { values: args } = parseArgs({
@@ -210,11 +211,6 @@ async function stopAll(services: ServiceProcesses) {
   await services.dispose();
 }
 
-async function logIn(url: string, email: string, password: string): Promise<string> {
-  const reply = await graphql(url, 'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', { e: email, p: password });
-  return reply.data.logIn.token;
-}
-
 async function productIdsFrom(url: string): Promise<string[]> {
   const ids: string[] = [];
   let after: string | null = null;
@@ -224,17 +220,6 @@ async function productIdsFrom(url: string): Promise<string[]> {
     after = reply.data.products.pageInfo.hasNextPage ? reply.data.products.pageInfo.endCursor : null;
   } while (after);
   return ids;
-}
-
-async function graphql(url: string, query: string, variables: unknown = {}, token = ''): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const reply: any = await response.json();
-  if (reply.errors) throw new Error(`${query.slice(0, 60)}…: ${JSON.stringify(reply.errors)}`);
-  return reply;
 }
 
 function load(target: Target, scenario: Scenario, seconds: number) {
@@ -285,7 +270,6 @@ async function runPaired(ours: Target, baseline: Target, scenario: Scenario): Pr
 }
 
 const totalCpu = (row: Row) => Object.values(row.cpuMsPerRequest).reduce((sum, value) => sum + value, 0);
-const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Several measurements of one target and scenario as one row, weighted by requests answered. */
 function mergeRounds(rounds: Row[]): Row {
@@ -301,8 +285,8 @@ function mergeRounds(rounds: Row[]): Row {
     requests,
     seconds,
     requestsPerSecond: requests / seconds,
-    p50: medianOf(rounds.map((row) => row.p50)),
-    p99: medianOf(rounds.map((row) => row.p99)),
+    p50: median(rounds.map((row) => row.p50)),
+    p99: median(rounds.map((row) => row.p99)),
     cpuMsPerRequest: weighted((row) => row.cpuMsPerRequest)!,
     sqlPerRequest: weighted((row) => row.sqlPerRequest),
     fetchesPerRequest: weighted((row) => row.fetchesPerRequest),

@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { serviceProcesses, type ServiceName } from '../tests/support/processes.js';
 import { canonicalQuery, createPostgresDatabases, databaseEnv, SECRETS, seedDataset, SERVICE_ENV } from './dataset.js';
-import { postgresCpuBetween, postgresCpuMs, treeCpuMs, treeRssMb } from './measure.js';
+import { logIn } from './graphqlClient.js';
+import { median, postgresCpuBetween, postgresCpuMs, treeCpuMs, treeRssMb } from './measure.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,8 +40,6 @@ function parseVariant(text: string): { name: string; env: Record<string, string>
   return { name: text.slice(0, at), env };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 async function main() {
   const variants = args.variant.map(parseVariant);
   if (variants.length < 2) throw new TypeError('Expected at least two --variant options to compare.');
@@ -55,7 +54,7 @@ async function main() {
       try {
         const pids = {} as Record<string, number>;
         for (const name of SERVICES) pids[name] = (await services.start(name)).pid!;
-        const token = await adminToken(services.url('gateway'));
+        const token = await logIn(services.url('gateway'), SECRETS.ADMIN_EMAIL, SECRETS.ADMIN_PASSWORD);
         const load = (seconds: number) =>
           autocannon({
             url: services.url('gateway'),
@@ -89,17 +88,6 @@ async function main() {
     const parts = Object.keys(runs[0]!.cpu);
     console.log(`${name.padEnd(16)} ${median(runs.map((run) => run.rps)).toFixed(0).padStart(5)} req/s  gateway RSS ${median(runs.map((run) => run.gatewayRssMb)).toFixed(0)} MB  CPU ms/req ${parts.map((part) => `${part} ${median(runs.map((run) => run.cpu[part]!)).toFixed(2)}`).join('  ')}`);
   }
-}
-
-async function adminToken(url: string): Promise<string> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', variables: { e: SECRETS.ADMIN_EMAIL, p: SECRETS.ADMIN_PASSWORD } }),
-  });
-  const reply = (await response.json()) as { data?: { logIn: { token: string } }; errors?: unknown };
-  if (!reply.data) throw new Error(`logIn failed: ${JSON.stringify(reply.errors)}`);
-  return reply.data.logIn.token;
 }
 
 await main();

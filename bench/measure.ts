@@ -85,3 +85,6 @@ export async function metricSum(url: string, series: string, labels: Record<stri
   }
   return sum;
 }
+
+/** The middle value (the upper middle of an even count): what a few noisy rounds agree on. */
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fromRoot } from '../../platform/paths.js';
 import { NO_RATE_LIMITS } from './services.js';
+import { waitFor } from './wait.js';
 
 const ENTRIES = {
   users: 'dist/subgraphs/users/index.js',
@@ -104,15 +105,14 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     },
     output: (name) => printed.get(name)!.join(''),
     async waitForOutput(name, text, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
       const child = running.get(name);
-      while (!printed.get(name)!.join('').includes(text)) {
-        const gone = !child || child.exitCode !== null || child.signalCode !== null;
-        if (gone || Date.now() > deadline) {
-          throw new Error(`${name} ${gone ? 'exited' : `went ${timeoutMs} ms`} without printing ${JSON.stringify(text)}; it printed:\n${printed.get(name)!.join('').slice(-4000)}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      const said = () => printed.get(name)!.join('');
+      const gone = () => !child || child.exitCode !== null || child.signalCode !== null;
+      const failure = (why: string) => new Error(`${name} ${why} without printing ${JSON.stringify(text)}; it printed:\n${said().slice(-4000)}`);
+      await waitFor(`${name} to print ${JSON.stringify(text)}`, async () => said().includes(text) || gone(), { timeoutMs, everyMs: 50 }).catch(() => {
+        throw failure(`went ${timeoutMs} ms`);
+      });
+      if (!said().includes(text)) throw failure('exited');
     },
     signal,
     async dispose() {
