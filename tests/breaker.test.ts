@@ -3,6 +3,7 @@
 // probe after the half-open delay finds it back and full answers resume.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFaultyProxy, type FaultyProxy } from './support/faultyProxy.js';
+import { DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD } from '../subgraphs/users/config.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const CANONICAL = `{ orders(first: 3) { nodes { id user { name } items { product { name stock } } } } }`;
@@ -18,7 +19,9 @@ beforeAll(async () => {
     env: { BREAKER_THRESHOLD: '3', BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS), SUBGRAPH_QUERY_RETRIES: '1', SUBGRAPH_TIMEOUT_MS: '500' },
     gatewayRoute: async (name, url) => (name === 'inventory' ? (proxy = await startFaultyProxy(url)).url : url),
   });
-  token = await stack.adminToken();
+  // Signed in at the users subgraph itself: the gateway's 500 ms timeout is there for the
+  // faulty inventory, and a password check on a loaded machine can take longer than that.
+  token = await stack.logIn(DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD, { url: stack.subgraphUrls.users });
 });
 afterAll(async () => {
   await stack.stop();

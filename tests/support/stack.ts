@@ -27,7 +27,8 @@ export interface Stack {
   gateway: Gateway;
   /** Sends an operation to the gateway (or `url`) over HTTP, as a client would. */
   query<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; url?: string }): Promise<GraphQLResponse<T>>;
-  logIn(email: string, password: string): Promise<string>;
+  /** Signs in through the gateway (or at `url`, say the users subgraph itself) and returns the token. */
+  logIn(email: string, password: string, options?: { url?: string }): Promise<string>;
   adminToken(): Promise<string>;
   /** SQL statements sent by each subgraph so far. */
   statements(): { users: number; inventory: number; orders: number; notifications: number };
@@ -85,10 +86,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     notifications,
     gateway,
     query: (query, variables, { token, url } = {}) => postGraphQL(url ?? gatewayUrl, query, variables, token),
-    async logIn(email, password) {
+    async logIn(email, password, { url } = {}) {
       const result = await stack.query<{ logIn: { token: string } }>(
         'mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { token } }',
         { email, password },
+        { url },
       );
       if (!result.data?.logIn) throw new Error(`logIn failed: ${JSON.stringify(result.errors)}`);
       return result.data.logIn.token;
