@@ -41,6 +41,13 @@ export function createOutboxRelay(options: { publisher: EventPublisher; interval
   let prisma: PrismaClient | undefined;
   let log: Logger | undefined;
   scrapeTimeGauge(metrics, 'outbox_backlog', 'Order events written but not yet delivered', () => prisma?.outboxEvent.count({ where: { publishedAt: null } }));
+  // A backlog of 50 is fine if it is 50 ms old and not if it is 50 minutes old: alerts read
+  // the age. The oldest undelivered row by position is the first one the index gives.
+  scrapeTimeGauge(metrics, 'outbox_oldest_event_age_seconds', 'Age of the oldest order event not yet delivered (0 when none waits)', () =>
+    prisma?.outboxEvent
+      .findFirst({ where: { publishedAt: null }, orderBy: { position: 'asc' }, select: { createdAt: true } })
+      .then((oldest) => (oldest ? Math.max(0, (Date.now() - oldest.createdAt.getTime()) / 1000) : 0)),
+  );
 
   let runner: Kickable | undefined;
   let failing = false;
