@@ -1,9 +1,10 @@
 // Composes the subgraphs listed in supergraph.yaml (Rover's format) into a supergraph
-// SDL with @apollo/composition, so no Rover binary is needed.
+// SDL with @apollo/composition, so no Rover binary is needed; and prints the public API
+// schema, what clients see, for the committed record in api.graphql.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { getLocation, Kind, parse, Source, type ASTNode, type DocumentNode, type GraphQLError, type Location } from 'graphql';
+import { getLocation, Kind, lexicographicSortSchema, parse, printSchema, Source, type ASTNode, type DocumentNode, type GraphQLError, type Location } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 
 export interface SubgraphEntry {
@@ -12,12 +13,28 @@ export interface SubgraphEntry {
   schemaFile: string;
 }
 
+export interface Composition {
+  /** What the gateway serves: every subgraph's schema joined, with how to route each field. */
+  supergraphSdl: string;
+  /** What clients see (the supergraph without its @inaccessible parts), as api.graphql holds it. */
+  apiSchemaSdl: string;
+}
+
 export class CompositionError extends Error {
   constructor(readonly problems: string[]) {
     super(`Composition failed:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'CompositionError';
   }
 }
+
+// The API schema is printed with types, fields, arguments and enum values in alphabetical
+// order, so that the committed file changes only when the API does, not when composition
+// (or a new version of it) merges the subgraphs in another order.
+const API_SCHEMA_HEADER = `# The public API schema: what clients of the gateway see, the supergraph composed from
+# supergraph.yaml without its @inaccessible parts, in alphabetical order.
+# Written by \`npm run compose\`; tests/schemaGuard.test.ts fails while it differs from
+# what the subgraphs compose to. Commit it with the change that changes the API.
+`;
 
 export async function readSupergraphConfig(configFile: string): Promise<SubgraphEntry[]> {
   const config = parseYaml(await readFile(configFile, 'utf8')) as {
@@ -33,12 +50,17 @@ export async function readSupergraphConfig(configFile: string): Promise<Subgraph
   });
 }
 
-/**
- * Composes the subgraphs into the supergraph SDL. A failure is a CompositionError whose
- * every problem names the subgraphs at fault and, where composition points into their
- * schema files, the type or field and its file:line:column.
- */
+/** Composes the subgraphs into the supergraph SDL; see compose(). */
 export async function composeSupergraph(subgraphs: SubgraphEntry[]): Promise<string> {
+  return (await compose(subgraphs)).supergraphSdl;
+}
+
+/**
+ * Composes the subgraphs into the supergraph and the public API schema. A failure is a
+ * CompositionError whose every problem names the subgraphs at fault and, where
+ * composition points into their schema files, the type or field and its file:line:column.
+ */
+export async function compose(subgraphs: SubgraphEntry[]): Promise<Composition> {
   const problems: string[] = [];
   const parsed = new Map<string, { entry: SubgraphEntry; document: DocumentNode }>();
   for (const entry of subgraphs) {
@@ -56,7 +78,8 @@ export async function composeSupergraph(subgraphs: SubgraphEntry[]): Promise<str
   if (problems.length > 0) throw new CompositionError(problems);
   const result = composeServices([...parsed.values()].map(({ entry, document }) => ({ name: entry.name, url: entry.routingUrl, typeDefs: document })));
   if (result.errors) throw new CompositionError(result.errors.map((error) => describe(error, parsed)));
-  return result.supergraphSdl;
+  const apiSchema = lexicographicSortSchema(result.schema.toAPISchema().toGraphQLJSSchema());
+  return { supergraphSdl: result.supergraphSdl, apiSchemaSdl: `${API_SCHEMA_HEADER}\n${printSchema(apiSchema)}\n` };
 }
 
 // Private: the subgraphs an error is about are those its message names ("[users] …",
