@@ -125,8 +125,8 @@ describe('User entities for the gateway', () => {
 
 describe('the seeded admin', () => {
   it('exists with the configured credentials, and seeding again changes nothing', async () => {
-    await seedAdmin(users.prisma, DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD, users.server.contextFor(null).log);
-    await seedAdmin(users.prisma, DEV_ADMIN_EMAIL, 'another password', users.server.contextFor(null).log);
+    await seedAdmin(users.prisma, { email: DEV_ADMIN_EMAIL, password: DEV_ADMIN_PASSWORD, promoteExisting: false }, users.server.contextFor(null).log);
+    await seedAdmin(users.prisma, { email: DEV_ADMIN_EMAIL, password: 'another password', promoteExisting: false }, users.server.contextFor(null).log);
     expect(await users.prisma.user.count()).toBe(1);
     const result = await run(LOG_IN, { email: DEV_ADMIN_EMAIL, password: DEV_ADMIN_PASSWORD });
     expect(await users.tokens.verify(result.data.logIn.token)).toMatchObject({ role: 'ADMIN' });
