@@ -21,7 +21,8 @@ export interface UsersConfig extends SubgraphSettings {
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 
 export function readUsersConfig(env: Record<string, string | undefined> = process.env): UsersConfig {
-  const settings = readSubgraphSettings(env, 'users', 4001);
+  // The notifications service reads email addresses (User entities) for its email channel.
+  const settings = readSubgraphSettings(env, 'users', 4001, { acceptsCallsFrom: ['notifications'] });
   const production = settings.platform.production;
   const adminEmail = envString(env, 'ADMIN_EMAIL', production ? undefined : DEV_ADMIN_EMAIL);
   const adminPassword = envString(env, 'ADMIN_PASSWORD', production ? undefined : DEV_ADMIN_PASSWORD);
