@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { isUpToDate, migrate } from './migrator.js';
 import { readWorkers } from './service.js';
+import { readServiceIdentity, type IdentityRoles, type ServiceIdentity } from './serviceKeys.js';
 import type { RunningServer } from './http.js';
 import {
   countQueries,
@@ -32,6 +33,8 @@ export interface PrismaLike {
 /** What every subgraph reads from the environment, by the naming convention <NAME>_PORT, <NAME>_DATABASE_URL. */
 export interface SubgraphSettings {
   platform: PlatformConfig;
+  /** Its own key (if it calls others) and the keys of the services that may call it. */
+  identity: ServiceIdentity;
   databaseUrl?: string;
   dataDir: string;
   migrationsDir: string;
@@ -40,13 +43,15 @@ export interface SubgraphSettings {
   seedDemoData: boolean;
 }
 
-export function readSubgraphSettings(env: Record<string, string | undefined>, name: string, defaultPort: number): SubgraphSettings {
+export function readSubgraphSettings(env: Record<string, string | undefined>, name: string, defaultPort: number, roles: IdentityRoles = {}): SubgraphSettings {
   const prefix = name.toUpperCase();
   const databaseUrl = envUrl(env, `${prefix}_DATABASE_URL`, ['postgres:', 'postgresql:']);
   // The embedded database lives inside one process; workers need a shared server.
   if (!databaseUrl && readWorkers(env) > 1) throw new ConfigError('WORKERS', `above 1 needs ${prefix}_DATABASE_URL: the embedded PGlite belongs to one process.`);
+  const platform = readPlatformConfig(env);
   return {
-    platform: readPlatformConfig(env),
+    platform,
+    identity: readServiceIdentity(env, name, roles, platform.production),
     port: envInt(env, `${prefix}_PORT`, defaultPort, { max: 65535 }),
     host: envString(env, 'HOST', '127.0.0.1'),
     databaseUrl,
@@ -100,7 +105,7 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
     const stats = countQueries(prisma, metrics);
     await definition.seed?.(prisma, log);
 
-    const tokens = createTokens(settings.platform);
+    const tokens = createTokens(settings.platform, settings.identity);
     let migrated = false;
     const server = createSubgraphServer<TContext>({
       name: definition.name,

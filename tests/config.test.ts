@@ -7,8 +7,9 @@ import { createErrorFormatter } from '../platform/errors.js';
 import { fromRoot } from '../platform/paths.js';
 import { readOrdersConfig } from '../subgraphs/orders/config.js';
 import { DEV_ADMIN_PASSWORD, readUsersConfig } from '../subgraphs/users/config.js';
+import { serviceKeysEnv } from './support/serviceKeys.js';
 
-const SECRETS = { JWT_SECRET: 'a'.repeat(40), INTERNAL_SECRET: 'b'.repeat(40) };
+const SECRETS = { JWT_SECRET: 'a'.repeat(40), ...serviceKeysEnv() };
 
 describe('configuration', () => {
   it('works with no variables at all in development', () => {

@@ -23,8 +23,9 @@ export interface NotificationsConfig extends SubgraphSettings {
 }
 
 export function readNotificationsConfig(env: Record<string, string | undefined> = process.env): NotificationsConfig {
+  // Notifications reads addresses from users, and takes order events from orders.
   return {
-    ...readSubgraphSettings(env, 'notifications', 4004),
+    ...readSubgraphSettings(env, 'notifications', 4004, { signs: true, acceptsCallsFrom: ['orders'] }),
     usersUrl: envUrl(env, 'USERS_URL', ['http:', 'https:']) ?? 'http://localhost:4001/graphql',
     usersTimeoutMs: envInt(env, 'USERS_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     smtpUrl: envUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),

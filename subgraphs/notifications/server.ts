@@ -21,7 +21,7 @@ export type NotificationsService = SubgraphService<PrismaClient, NotificationsCo
 export function createNotificationsService(config: NotificationsConfig, options: { database?: Database; log?: Logger } = {}): Promise<NotificationsService> {
   const metrics = createMetrics('notifications');
   const log = options.log ?? createLogger('notifications', config.platform.logLevel);
-  const tokens = createTokens(config.platform);
+  const tokens = createTokens(config.platform, config.identity);
   const channel = config.smtpUrl ? emailChannel({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : logChannel(log);
   const sender = createSender({
     channel,

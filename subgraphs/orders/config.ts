@@ -20,8 +20,9 @@ export interface OrdersConfig extends SubgraphSettings {
 }
 
 export function readOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
+  // Orders calls inventory (reservations) and notifications (order events over HTTP).
   return {
-    ...readSubgraphSettings(env, 'orders', 4003),
+    ...readSubgraphSettings(env, 'orders', 4003, { signs: true }),
     inventoryUrl: envUrl(env, 'INVENTORY_URL', ['http:', 'https:']) ?? 'http://localhost:4002/graphql',
     inventoryTimeoutMs: envInt(env, 'INVENTORY_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     inventoryBreaker: {

@@ -26,7 +26,7 @@ interface ReceiveReply {
 }
 
 export function httpPublisher(options: { url: string; timeoutMs: number; tokens: Tokens }): EventPublisher {
-  const serviceToken = serviceTokenSource(options.tokens, 'orders');
+  const serviceToken = serviceTokenSource(options.tokens, 'notifications');
   return {
     transport: 'http',
     async publish(events) {

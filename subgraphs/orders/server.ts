@@ -21,7 +21,7 @@ export type OrdersService = SubgraphService<PrismaClient, OrdersContext> & { rel
 
 export async function createOrdersService(config: OrdersConfig, options: { database?: Database; log?: Logger } = {}): Promise<OrdersService> {
   const metrics = createMetrics('orders');
-  const tokens = createTokens(config.platform);
+  const tokens = createTokens(config.platform, config.identity);
   const inventory = createInventoryClient({
     metrics,
     url: config.inventoryUrl,
