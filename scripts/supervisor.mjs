@@ -152,7 +152,10 @@ export class Supervisor {
     while (!this.stopping && child.exitCode === null && child.signalCode === null) {
       if (Date.now() > deadline) throw new Error(`${service.name} was not ready on port ${service.port} after ${((Date.now() - entry.launchedAt) / 1000).toFixed(0)} s`);
       const ready = await fetch(`http://127.0.0.1:${service.port}/ready`, { signal: AbortSignal.timeout(2_000) }).then(
-        (response) => response.ok,
+        (response) => {
+          void response.body?.cancel(); // the status says it all; free the connection
+          return response.ok;
+        },
         () => false,
       );
       if (ready && child.exitCode === null && child.signalCode === null && entry.child === child) {
