@@ -174,6 +174,31 @@ describe('checksums, as Prisma compares them', () => {
   });
 });
 
+describe('a record left unfinished by prisma migrate deploy, or by the migrator before it used one transaction', () => {
+  it('stops start-up with the statements that settle it, and the one for "not applied" lets the next start apply it', async () => {
+    const dir = await migrationsDir({ '20300101000000_add_nickname': 'ALTER TABLE "users" ADD COLUMN "nickname" TEXT;\n' });
+    const testDatabase = await createTestDatabase('migrate_unfinished');
+    const database = await testDatabase.open();
+    try {
+      await migrate(database, fromRoot('prisma/users/migrations'));
+      await database.withSession((s) =>
+        s.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ('00000000-0000-4000-8000-000000000001', 'x', '20300101000000_add_nickname', now(), 0)`),
+      );
+      const refusal = await migrate(database, dir).catch((error: Error) => error);
+      expect(refusal).toBeInstanceOf(MigrationError);
+      const message = (refusal as Error).message;
+      expect(message).toMatch(/^Migration 20300101000000_add_nickname is recorded as started but never finished/);
+      const [notApplied] = message.match(/UPDATE "_prisma_migrations" SET rolled_back_at = now\(\) WHERE [^(]+/)!;
+      expect(message).toContain(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE migration_name = '20300101000000_add_nickname'`);
+      await database.withSession((s) => s.query(notApplied.trim()));
+      expect(await migrate(database, dir)).toEqual(['20300101000000_add_nickname']);
+    } finally {
+      await database.close();
+      await testDatabase.drop();
+    }
+  });
+});
+
 const SLOW = '20300101000000_slow';
 /** Creates a table, then sleeps for the session's migration_test.sleep_seconds (none unless set). */
 const SLOW_SQL = `CREATE TABLE "slow_marker" ("id" INTEGER);\nSELECT pg_sleep(coalesce(current_setting('migration_test.sleep_seconds', true), '0')::float8);\n`;
