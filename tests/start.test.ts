@@ -52,7 +52,7 @@ function stop({ child }: Started): Promise<number | null> {
 }
 
 /** Waits until `npm start` has printed `text`; fails with what it printed if it exits first or `timeoutMs` passes. */
-async function printed({ child, output }: Started, text: string | RegExp, timeoutMs = 60_000): Promise<string> {
+async function printed({ child, output }: Started, text: string | RegExp, timeoutMs = 150_000): Promise<string> {
   const said = () => output.join('');
   const found = () => (typeof text === 'string' ? said().includes(text) : text.test(said()));
   await waitFor(`npm start to print ${text}`, async () => found() || child.exitCode !== null, { timeoutMs, everyMs: 50 }).catch(() => {});
@@ -174,7 +174,7 @@ describe('npm start again, on the data the first left', () => {
       else await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(full?.data.orders.nodes[0].items[0].product.name).toEqual(expect.any(String));
-  }, 120_000);
+  }, 180_000);
 
   it('restarts the gateway killed with SIGKILL, and it answers again', async () => {
     const [pid] = pids(running, 'gateway');
@@ -185,7 +185,7 @@ describe('npm start again, on the data the first left', () => {
     expect(answer.status).toBe(200);
     expect(answer.errors).toBeUndefined();
     expect(answer.data.orders.nodes[0].items[0].product.name).toEqual(expect.any(String));
-  }, 120_000);
+  }, 180_000);
 
   it('gives up on a service that keeps dying, says why, and the others keep serving', async () => {
     // Its data folder replaced by a file: every start of notifications now fails at once.
@@ -208,7 +208,7 @@ describe('npm start again, on the data the first left', () => {
       await rm(folder, { force: true });
       await rename(`${folder}.saved`, folder);
     }
-  }, 120_000);
+  }, 180_000);
 
   it('Ctrl-C stops every process, the restarted ones too, and cancels a restart still pending', async () => {
     const [orders] = pids(running, 'orders');
