@@ -38,6 +38,8 @@ export interface SubgraphSettings {
   databaseUrl?: string;
   dataDir: string;
   migrationsDir: string;
+  /** How long start-up waits for another instance's migration lock (0: no bound). */
+  migrationLockTimeoutMs: number;
   port: number;
   host: string;
   seedDemoData: boolean;
@@ -57,6 +59,7 @@ export function readSubgraphSettings(env: Record<string, string | undefined>, na
     databaseUrl,
     dataDir: path.resolve(envString(env, 'DATA_DIR', fromRoot('data')), name),
     migrationsDir: fromRoot(`prisma/${name}/migrations`),
+    migrationLockTimeoutMs: envInt(env, 'MIGRATION_LOCK_TIMEOUT_MS', 60_000, { max: 3_600_000 }),
     // Demo data belongs to the embedded default; a PostgreSQL deployment asks for it.
     seedDemoData: envBool(env, 'SEED_DEMO_DATA', !databaseUrl),
   };
@@ -96,9 +99,12 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
 ): Promise<SubgraphService<TPrisma, TContext>> {
   const log = options.log ?? createLogger(definition.name, settings.platform.logLevel);
   const metrics = options.metrics ?? createMetrics(definition.name);
-  const database = options.database ?? (await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir }));
+  const database = options.database ?? (await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir, applicationName: definition.name }));
   try {
-    const applied = await migrate(database, settings.migrationsDir);
+    const applied = await migrate(database, settings.migrationsDir, {
+      lockTimeoutMs: settings.migrationLockTimeoutMs,
+      onApplying: (name) => log.info({ migration: name, database: database.location }, 'applying migration'),
+    });
     if (applied.length > 0) log.info({ applied, database: database.location }, 'migrations applied');
 
     const prisma = definition.createPrisma(database.adapter);

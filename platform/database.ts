@@ -31,10 +31,12 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Connections in the PostgreSQL pool. */
   poolSize?: number;
+  /** PostgreSQL's application_name for these connections: how pg_stat_activity (and a migration lock's waiter) names us. */
+  applicationName?: string;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.dataDir);
+  return options.url ? openPostgres(options.url, options.poolSize ?? 10, options.applicationName) : openPglite(options.dataDir);
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
@@ -56,8 +58,8 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+async function openPostgres(url: string, poolSize: number, applicationName: string | undefined): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: applicationName });
   // An idle client that loses its server must not crash the process; the next
   // query gets a fresh connection and its own error.
   pool.on('error', () => {});

@@ -32,6 +32,7 @@ describe('configuration', () => {
     ['a database URL of another kind', { USERS_DATABASE_URL: 'mysql://x' }, /USERS_DATABASE_URL must use postgres:/],
     ['a short secret', { JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32/],
     ['a boolean that is not one', { SEED_DEMO_DATA: 'maybe' }, /SEED_DEMO_DATA must be true or false/],
+    ['a migration lock wait that is not milliseconds', { MIGRATION_LOCK_TIMEOUT_MS: '1m' }, /MIGRATION_LOCK_TIMEOUT_MS must be an integer/],
   ])('stops on %s with a message naming the variable', (_case, env, message) => {
     expect(() => readUsersConfig(env)).toThrow(ConfigError);
     expect(() => readUsersConfig(env)).toThrow(message);
