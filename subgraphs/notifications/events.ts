@@ -90,3 +90,12 @@ export function createEventIntake(options: {
     queue: createKeyedQueue(CONCURRENCY),
   };
 }
+
+/**
+ * Whether this service's database answers at all. After an event failed to apply, it
+ * tells whose fault that was: the event's (it answers), or an outage here that no event
+ * should pay for (it does not).
+ */
+export async function databaseAnswers(prisma: PrismaClient): Promise<boolean> {
+  return prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
+}
