@@ -22,6 +22,8 @@ export interface NotificationsConfig extends SubgraphSettings {
   events: EventStreamSettings;
   /** The durable JetStream consumer this service reads with (instances share it). */
   natsConsumer: string;
+  /** Deliveries of one event before it is dead-lettered (failing) or applied anyway (waiting). */
+  natsMaxDeliver: number;
 }
 
 export function readNotificationsConfig(env: Record<string, string | undefined> = process.env): NotificationsConfig {
@@ -38,5 +40,6 @@ export function readNotificationsConfig(env: Record<string, string | undefined> 
     eventOrderWaitMs: envInt(env, 'EVENT_ORDER_WAIT_MS', 300_000, { min: 0, max: 7 * 86_400_000 }),
     events: readEventStreamSettings(env),
     natsConsumer: envOptional(env, 'NATS_CONSUMER') ?? 'notifications',
+    natsMaxDeliver: envInt(env, 'NATS_MAX_DELIVER', 20, { min: 1, max: 10_000 }),
   };
 }

@@ -15,10 +15,16 @@ import { render } from './templates.js';
 export type EventOutcome = 'APPLIED' | 'DUPLICATE' | 'DEFERRED' | 'REJECTED';
 
 export interface EventIntake {
-  /** Applies one event in its own transaction; concurrent deliveries of one order take turns. */
-  apply(prisma: PrismaClient, event: OrderEvent): Promise<EventOutcome>;
+  /**
+   * Applies one event in its own transaction; concurrent deliveries of one order take
+   * turns. `force`: apply it even if an earlier event of its order is missing (the
+   * transport will not bring it again).
+   */
+  apply(prisma: PrismaClient, event: OrderEvent, options?: { force?: boolean }): Promise<EventOutcome>;
   /** Counts an event that could not be parsed. */
   rejected(): void;
+  /** Counts an event given up on and put in the dead letters (NATS). */
+  deadLettered(): void;
   /** Where both transports line events up: by order, a few orders at a time. */
   queue: KeyedQueue;
 }
@@ -35,6 +41,7 @@ export function createEventIntake(options: {
   onApplied?: () => void;
 }): EventIntake {
   const received = new Counter({ name: 'order_events_received_total', help: 'Order events received, by outcome', labelNames: ['outcome'], registers: [options.metrics.registry] });
+  const deadLettered = new Counter({ name: 'order_events_dead_lettered_total', help: 'Order events given up on after the last delivery, put on the dead-letter subject (NATS)', registers: [options.metrics.registry] });
   const lag = new Histogram({
     name: 'event_delivery_lag_seconds',
     help: 'From the order change in the orders service to its notification being stored here',
@@ -43,7 +50,7 @@ export function createEventIntake(options: {
   });
 
   return {
-    async apply(prisma, event) {
+    async apply(prisma, event, { force = false } = {}) {
       const message = render(event);
       const outcome = await prisma.$transaction(async (tx): Promise<EventOutcome> => {
         // One order at a time: two deliveries of its events cannot both pass the checks below.
@@ -60,7 +67,7 @@ export function createEventIntake(options: {
         // An earlier event of this order is still on its way: ask for this one again later.
         // Past the wait it goes ahead (an order from before events existed has no
         // order.placed to wait for).
-        if (event.sequence > last + 1 && age < options.orderWaitMs) return 'DEFERRED';
+        if (event.sequence > last + 1 && age < options.orderWaitMs && !force) return 'DEFERRED';
         // An event older than the last applied one arrived late: it makes its notification,
         // and the order's progress stays where it is.
         if (event.sequence > last) {
@@ -97,6 +104,9 @@ export function createEventIntake(options: {
     },
     rejected() {
       received.inc({ outcome: 'REJECTED' });
+    },
+    deadLettered() {
+      deadLettered.inc();
     },
     queue: createKeyedQueue(CONCURRENCY),
   };

@@ -45,6 +45,7 @@ export function createNotificationsService(config: NotificationsConfig, options:
               url: natsUrl,
               stream,
               consumer: config.natsConsumer,
+              maxDeliver: config.natsMaxDeliver,
               log,
               intake,
               prisma,
