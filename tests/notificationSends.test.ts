@@ -26,6 +26,8 @@ let sink: SMTPServer;
 let smtpUrl: string;
 /** How long the server takes to accept each message (a slow mail server). */
 let acceptAfterMs = 0;
+/** Runs when a message has arrived, before the server accepts it. */
+let beforeAccepting: ((messageId: string) => Promise<void>) | undefined;
 const received: string[] = []; // the Message-ID of each message accepted
 let users: UsersService;
 let usersUrl: string;
@@ -40,12 +42,12 @@ beforeAll(async () => {
       let text = '';
       stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
       stream.on('end', () => {
+        const messageId = /^Message-ID: (.+)$/im.exec(text)?.[1]?.trim() ?? '?';
         const accept = () => {
-          received.push(/^Message-ID: (.+)$/im.exec(text)?.[1]?.trim() ?? '?');
+          received.push(messageId);
           callback();
         };
-        if (acceptAfterMs > 0) setTimeout(accept, acceptAfterMs);
-        else accept();
+        void Promise.resolve(beforeAccepting?.(messageId)).then(() => (acceptAfterMs > 0 ? setTimeout(accept, acceptAfterMs) : accept()));
       });
     },
   });
@@ -65,6 +67,7 @@ beforeEach(async () => {
   await truncateAll(notifications.database);
   received.length = 0;
   acceptAfterMs = 0;
+  beforeAccepting = undefined;
 });
 
 /** Stores `count` notifications for Ada, waiting to be sent; answers their ids. */
@@ -146,6 +149,20 @@ describe('sending once', () => {
     await allSent([id!]);
     expect(times(id!)).toBe(1);
     expect(await notifications.prisma.notification.findUniqueOrThrow({ where: { id: id! } })).toMatchObject({ deliveryStatus: 'SENT', deliveryAttempts: 2 });
+  }, 180_000);
+
+  it('a notification deleted while it is being sent holds up nothing', async () => {
+    const ids = await stored(2);
+    let deleted: string | undefined;
+    beforeAccepting = async (messageId) => {
+      if (deleted) return;
+      deleted = ids.find((id) => messageId === `<${id}@notifications.supergraph>`);
+      await notifications.prisma.notification.delete({ where: { id: deleted! } });
+    };
+    const other = await waitFor('the first send', async () => deleted !== undefined, patiently).then(() => ids.find((id) => id !== deleted)!);
+    await allSent([other]);
+    expect(times(other)).toBe(1);
+    expect(await notifications.prisma.notification.count()).toBe(1);
   }, 180_000);
 
   it('one still held by a live sender is left alone', async () => {

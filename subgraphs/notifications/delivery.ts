@@ -115,7 +115,8 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
   async function recordSent(db: PrismaClient, log: Logger, stopping: AbortSignal, id: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await db.notification.update({ where: { id }, data: { deliveryStatus: 'SENT', sentAt: new Date(), nextAttemptAt: null, lastError: null, claimToken: null } });
+        // A row that is gone (deleted meanwhile) has nothing left to record.
+        await db.notification.updateMany({ where: { id }, data: { deliveryStatus: 'SENT', sentAt: new Date(), nextAttemptAt: null, lastError: null, claimToken: null } });
         if (attempt > 1) log.info({ notificationId: id, writes: attempt }, 'notification recorded SENT after retrying the write');
         return;
       } catch (error) {
