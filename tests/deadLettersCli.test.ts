@@ -1,17 +1,23 @@
 // `npm run dead-letters` as an operator runs it: a real process against the orders
 // database (a PGlite folder, or a PostgreSQL database with TEST_POSTGRES_URL) lists the
-// parked events with why, and moves them back into the outbox.
+// parked events with why, and moves them back into the outbox; with TEST_NATS_URL, the
+// same for the stream's dead-letter subject.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase, type Database } from '../platform/database.js';
 import { migrate } from '../platform/migrator.js';
 import { fromRoot } from '../platform/paths.js';
+import { deadLetterSubject } from '../platform/events.js';
 import { parkEvent } from '../subgraphs/orders/deadLetters.js';
 import { PrismaClient } from '../subgraphs/orders/generated/prisma/client.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { deleteStream } from './support/nats.js';
 import { placedEvent } from './support/poison.js';
 
 let testDatabase: TestDatabase;
@@ -72,6 +78,38 @@ describe('npm run dead-letters', () => {
       expect(await prisma.outboxEvent.findUnique({ where: { id: event.id } })).toMatchObject({ attempts: 0, publishedAt: null, orderId: event.orderId });
       expect(await prisma.outboxDeadLetter.count()).toBe(0);
     });
-    expect((await cli()).out).toContain('No parked order events.');
+    expect((await cli()).out).toContain('No parked order events in the outbox.');
+  }, 180_000);
+});
+
+const NATS_URL = process.env.TEST_NATS_URL;
+(NATS_URL ? describe : describe.skip)('npm run dead-letters with NATS_URL', () => {
+  const stream = `TEST_CLI_${randomUUID().slice(0, 8)}`;
+  afterAll(() => deleteStream(NATS_URL!, stream));
+
+  it('also lists the stream’s dead letters with why, and sends them back to their order’s subject', async () => {
+    const event = placedEvent();
+    await withOrders((_prisma, database) => migrate(database, fromRoot('prisma/orders/migrations')));
+    Object.assign(env, { NATS_URL: NATS_URL!, NATS_STREAM: stream });
+    expect((await cli()).out).toContain(`No dead letters in ${stream}.dead.*.`);
+    const nats = await connect({ servers: NATS_URL });
+    try {
+      // As the notifications consumer leaves one.
+      const head = headers();
+      head.set('Dead-Letter-Reason', 'this notification cannot be stored');
+      head.set('Deliveries', '20');
+      await jetstream(nats).publish(deadLetterSubject(stream, event.orderId), JSON.stringify(event.payload), { headers: head });
+
+      const listed = await cli();
+      expect(listed.out).toContain(`${event.id}  order.placed  order ${event.orderId}`);
+      expect(listed.out).toContain('after 20 deliveries');
+      expect(listed.out).toContain('this notification cannot be stored');
+      expect((await cli('requeue', event.id)).out).toContain(`1 event(s) sent back from ${stream}.dead.* to their order's subject: ${event.id}`);
+      const back = await (await jetstreamManager(nats)).streams.getMessage(stream, { last_by_subj: `${stream}.order.${event.orderId}` });
+      expect(back!.json<{ id: string }>().id).toBe(event.id);
+      expect((await cli()).out).toContain(`No dead letters in ${stream}.dead.*.`);
+    } finally {
+      await nats.close();
+    }
   }, 180_000);
 });

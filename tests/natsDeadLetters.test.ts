@@ -3,11 +3,13 @@
 // event goes to the dead-letter subject `<stream>.dead.<orderId>` (counted, logged,
 // terminated) while every other event is applied; a message larger than the server's max
 // payload is refused at publish, retried alone and parked in orders' outbox_dead_letters;
-// a stream and consumer made by the previous version are brought up to date.
+// an operator sends a dead letter back once the cause is fixed; a stream and consumer made
+// by the previous version are brought up to date.
 import { randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { connectEventStream } from '../platform/eventStream.js';
 import { orderSubjects, streamSubjects } from '../platform/events.js';
 import { createMetrics } from '../platform/metrics.js';
 import { createEventIntake } from '../subgraphs/notifications/events.js';
@@ -15,6 +17,7 @@ import { startNatsConsumer } from '../subgraphs/notifications/natsConsumer.js';
 import type { NotificationsService } from '../subgraphs/notifications/server.js';
 import { listDeadLetters } from '../subgraphs/orders/deadLetters.js';
 import type { OrdersService } from '../subgraphs/orders/server.js';
+import { listStreamDeadLetters, requeueStreamDeadLetters } from '../subgraphs/orders/streamDeadLetters.js';
 import { truncateAll } from './support/execute.js';
 import { captureLog, type CapturedLog } from './support/logs.js';
 import { deleteStream } from './support/nats.js';
@@ -88,6 +91,18 @@ describeWithNats('order events over NATS JetStream that cannot be applied or pub
     const line = logs.lines().find((each) => /dead-lettered/.test(each.msg));
     expect(line).toMatchObject({ level: 50, subject: `${STREAM}.order.${poison.orderId}`, deadLetter: `${STREAM}.dead.${poison.orderId}`, deliveries: MAX_DELIVER });
     expect(await notifications.prisma.notification.count({ where: { orderId: poison.orderId } })).toBe(0);
+
+    // The cause fixed, the operator sends it back (what `npm run dead-letters -- requeue` does).
+    await acceptAllNotifications(notifications.database);
+    const stream = await connectEventStream(NATS_URL!, STREAM, 'operator', captureLog('operator').log);
+    try {
+      expect((await listStreamDeadLetters(stream, STREAM)).map((letter) => [letter.eventId, letter.deliveries])).toEqual([[poison.id, String(MAX_DELIVER)]]);
+      expect(await requeueStreamDeadLetters(stream, STREAM)).toEqual([poison.id]);
+      expect(await listStreamDeadLetters(stream, STREAM)).toEqual([]);
+    } finally {
+      await stream.close();
+    }
+    await waitFor('the requeued event applied', async () => (await notifications.prisma.notification.count({ where: { eventId: poison.id } })) === 1, patiently);
   }, 300_000);
 
   it('an event larger than the server’s max payload is refused at publish, retried alone, and parked in the outbox’s dead letters; the others go', async () => {
