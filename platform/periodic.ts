@@ -70,7 +70,7 @@ export function kickable(pass: () => Promise<boolean>, intervalMs: number): Kick
  * process), and on stop waits for a pass in progress, then lets the worker close what it
  * opened (a transport, a mail connection).
  */
-export interface Worker<TDb> {
+export interface DatabaseWorker<TDb> {
   /** Runs a pass soon (coalesced with one already running); nothing before start or after stop. */
   kick(): void;
   /** The database between start and stop, else undefined. */
@@ -88,7 +88,7 @@ export function databaseWorker<TDb>(options: {
    */
   pass(db: TDb, log: Logger, stopping: AbortSignal): Promise<boolean>;
   close?(): Promise<void>;
-}): Worker<TDb> {
+}): DatabaseWorker<TDb> {
   let db: TDb | undefined;
   let runner: Kickable | undefined;
   return {

@@ -14,7 +14,7 @@ import { Counter } from 'prom-client';
 import { backoffMs } from '../../platform/backoff.js';
 import type { Logger } from '../../platform/logger.js';
 import { scrapeTimeGauge, type Metrics } from '../../platform/metrics.js';
-import { databaseWorker, type Worker } from '../../platform/periodic.js';
+import { databaseWorker, type DatabaseWorker } from '../../platform/periodic.js';
 import type { Channel, Recipient } from './channels.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { RecipientLookup } from './recipients.js';
@@ -33,7 +33,7 @@ export interface SenderSettings {
   claimMs: number;
 }
 
-export type NotificationSender = Worker<PrismaClient>;
+export type NotificationSender = DatabaseWorker<PrismaClient>;
 
 interface Due {
   id: string;

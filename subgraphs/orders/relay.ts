@@ -16,7 +16,7 @@ import { backoffMs } from '../../platform/backoff.js';
 import { MAX_EVENT_BATCH_BYTES, type OrderEvent } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
 import { scrapeTimeGauge, type Metrics } from '../../platform/metrics.js';
-import { databaseWorker, type Worker } from '../../platform/periodic.js';
+import { databaseWorker, type DatabaseWorker } from '../../platform/periodic.js';
 import { parkEvent } from './deadLetters.js';
 import { BatchRefusedError, type Delivery, type EventPublisher } from './eventPublishers.js';
 import type { PrismaClient } from './generated/prisma/client.js';
@@ -26,7 +26,7 @@ const KEEP_DELIVERED_DAYS = 7;
 const PRUNE_EVERY_MS = 3600_000;
 const MAX_RETRY_MS = 5 * 60_000;
 
-export type OutboxRelay = Worker<PrismaClient>;
+export type OutboxRelay = DatabaseWorker<PrismaClient>;
 
 export interface RelaySettings {
   /** How often to look for undelivered events; 0: never in this process. */
