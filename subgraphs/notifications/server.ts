@@ -26,7 +26,7 @@ export function createNotificationsService(config: NotificationsConfig, options:
   const sender = createSender({
     channel,
     lookup: usersRecipientLookup({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, tokens }),
-    settings: { intervalMs: config.sendSweepMs, maxAttempts: config.sendMaxAttempts, retryBaseMs: config.sendRetryBaseMs },
+    settings: { intervalMs: config.sendSweepMs, maxAttempts: config.sendMaxAttempts, retryBaseMs: config.sendRetryBaseMs, claimMs: config.sendClaimMs },
     metrics,
   });
   const intake = createEventIntake({ channel: channel.name, orderWaitMs: config.eventOrderWaitMs, metrics, onApplied: () => sender.kick() });
@@ -45,6 +45,7 @@ export function createNotificationsService(config: NotificationsConfig, options:
               url: natsUrl,
               stream,
               consumer: config.natsConsumer,
+              maxDeliver: config.natsMaxDeliver,
               log,
               intake,
               prisma,
