@@ -42,7 +42,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   const inMemory = !dataDir || dataDir.startsWith('memory://');
   if (!inMemory) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(inMemory ? undefined : dataDir);
+  return pgliteDatabase(await PGlite.create(inMemory ? undefined : dataDir), inMemory ? 'pglite (in memory)' : `pglite ${dataDir}`);
+}
+
+/** A Database over a PGlite the caller opened (tests start theirs from a prepared data directory). */
+export function pgliteDatabase(db: PGlite, location: string): Database {
   const session: SqlSession = {
     query: async (sql, params) => (await db.query(sql, params)).rows as never[],
     exec: async (script) => {
@@ -51,7 +55,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   };
   return {
     kind: 'pglite',
-    location: inMemory ? 'pglite (in memory)' : `pglite ${dataDir}`,
+    location,
     adapter: new PrismaPGlite(db),
     withSession: (work) => work(session),
     close: () => db.close(),

@@ -44,7 +44,7 @@ export interface BootOptions {
 
 /** A subgraph service whose stop() also drops its test database. */
 async function withTestDatabase<S extends { stop(): Promise<void> }>(label: string, boot: (database: Database) => Promise<S>): Promise<S> {
-  const testDatabase = await createTestDatabase(label);
+  const testDatabase = await createTestDatabase(label, { migratedFor: label });
   const service = await boot(await testDatabase.open());
   const stop = service.stop.bind(service);
   service.stop = async () => {
