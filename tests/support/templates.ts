@@ -6,7 +6,7 @@
 // (globalSetup.ts); each test database then starts from its dump. The migrator still runs
 // at boot and finds nothing to do, so the path under test is the one production takes.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -18,10 +18,17 @@ export const SUBGRAPHS = ['users', 'inventory', 'orders', 'notifications'] as co
 
 /** The dump of `subgraph`'s migrated database, made now if no run made it before. */
 export async function migratedTemplate(subgraph: string): Promise<Blob> {
+  return new Blob([await readFile(await migratedTemplateFile(subgraph))]);
+}
+
+/**
+ * The same dump as a tar file: a data directory for a service process started by a test
+ * (tests/support/processes.ts unpacks it where the process keeps its embedded database).
+ */
+export async function migratedTemplateFile(subgraph: string): Promise<string> {
   const file = await templateFile(subgraph);
-  const cached = await readFile(file).catch(() => undefined);
-  if (cached) return new Blob([cached]);
-  return makeTemplate(subgraph, file);
+  if (!(await access(file).then(() => true, () => false))) await makeTemplate(subgraph, file);
+  return file;
 }
 
 async function templateFile(subgraph: string): Promise<string> {
@@ -34,7 +41,7 @@ async function templateFile(subgraph: string): Promise<string> {
   return path.join(tmpdir(), 'supergraph-test-templates', `${subgraph}-${hash.digest('hex').slice(0, 16)}.tar`);
 }
 
-async function makeTemplate(subgraph: string, file: string): Promise<Blob> {
+async function makeTemplate(subgraph: string, file: string): Promise<void> {
   const db = await PGlite.create();
   try {
     await migrate(pgliteDatabase(db, `${subgraph} template`), fromRoot('prisma', subgraph, 'migrations'));
@@ -45,7 +52,6 @@ async function makeTemplate(subgraph: string, file: string): Promise<Blob> {
     const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
     await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
     await rename(partial, file);
-    return dump;
   } finally {
     await db.close();
   }
