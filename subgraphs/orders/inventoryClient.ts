@@ -55,7 +55,7 @@ export function createInventoryClient(options: { url: string; timeoutMs: number;
 
   async function call<T>(query: string, variables: Record<string, unknown>, requestId: string): Promise<T> {
     try {
-      return await policy.execute(() => send<T>(query, variables, requestId), false);
+      return await policy.execute(() => send<T>(query, variables, requestId), { repeatable: false });
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw inventoryUnavailable('circuit_open');
       throw error;
