@@ -1,6 +1,7 @@
 // The gateway's per-request context: who is calling, checked here first so a bad token
 // is refused before any subgraph is asked, and counted against the rate limits.
 import { bearerToken, InvalidTokenError, type Caller, type Tokens } from '../platform/auth.js';
+import type { Deadline } from '../platform/deadline.js';
 import { refusingRequest, unauthenticated } from '../platform/errors.js';
 import type { RequestInfo } from '../platform/http.js';
 import { clientIp, type GatewayLimits } from './rateLimits.js';
@@ -12,6 +13,8 @@ export interface GatewayContext {
   requestId: string;
   /** The client's address (see clientIp), for the per-IP limits. */
   clientIp: string;
+  /** The request's whole budget (REQUEST_TIMEOUT_MS) from its arrival; each subgraph call gets what is left (set by server.ts). */
+  deadline?: Deadline;
 }
 
 export async function createGatewayContext(
