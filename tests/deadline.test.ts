@@ -4,12 +4,14 @@
 // still in progress. The row-lock cases need PostgreSQL (PGlite has one connection).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createTokens } from '../platform/auth.js';
 import { answerMargin, BUDGET_HEADER, Deadline, DEFAULT_BUDGET_MS, MAX_BUDGET_MS } from '../platform/deadline.js';
 import { releaseReservation, reserveStock } from '../subgraphs/inventory/reservations.js';
 import type { InventoryService } from '../subgraphs/inventory/server.js';
+import { readOrdersConfig } from '../subgraphs/orders/config.js';
 import { onPostgres } from './support/databases.js';
 import { truncateAll } from './support/execute.js';
-import { bootInventory } from './support/services.js';
+import { bootInventory, TEST_ENV } from './support/services.js';
 import { waitFor } from './support/wait.js';
 
 const RESERVE = `mutation Reserve($orderId: ID!, $lines: [ReservationLineInput!]!) { reserveStock(orderId: $orderId, lines: $lines) { productId quantity } }`;
@@ -42,6 +44,9 @@ describe('a Deadline', () => {
 });
 
 describe('inventory under a deadline', () => {
+  // Signed as the orders service does, with its (development) key.
+  const ordersConfig = readOrdersConfig(TEST_ENV);
+  const ordersTokens = createTokens(ordersConfig.platform, ordersConfig.identity);
   let inventory: InventoryService;
   let url: string;
   beforeAll(async () => {
@@ -56,7 +61,7 @@ describe('inventory under a deadline', () => {
 
   /** reserveStock over HTTP as the orders service, with `budgetMs` in the header (none when undefined). */
   async function reserveOverHttp(productId: string, budgetMs?: number) {
-    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${await inventory.tokens.signService('orders')}` };
+    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${await ordersTokens.signService('inventory')}` };
     if (budgetMs !== undefined) headers[BUDGET_HEADER] = String(budgetMs);
     const response = await fetch(url, {
       method: 'POST',
