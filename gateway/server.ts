@@ -6,7 +6,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloGateway } from '@apollo/gateway';
 import { createTokens } from '../platform/auth.js';
 import { ConfigError } from '../platform/config.js';
-import { createErrorFormatter } from '../platform/errors.js';
+import { createErrorFormatter, ErrorCode } from '../platform/errors.js';
 import { serveHttp, stringifyResult, type RunningServer } from '../platform/http.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
@@ -17,6 +17,8 @@ import type { GatewayConfig } from './config.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
 import { corsPolicy } from './cors.js';
 import { SubgraphDataSource } from './dataSource.js';
+import { loadPersistedDocuments } from './persistedDocuments.js';
+import { jsonClientStatusPlugin } from './responseStatus.js';
 import { createSubgraphFetcher } from './subgraphFetcher.js';
 import { queryLimitRules } from './queryLimits.js';
 import { createGatewayLimits } from './rateLimits.js';
@@ -45,6 +47,10 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   await store.connected();
   const limits = createGatewayLimits(config.rateLimits, store);
   const queryLimits = queryLimitRules(config.queryLimits, production);
+  const persistedDocuments = await loadPersistedDocuments(config.persistedDocuments, () =>
+    metrics.errors.inc({ code: ErrorCode.PersistedQueryNotInList }),
+  );
+  log.info({ mode: config.persistedDocuments.mode, documents: persistedDocuments.count }, 'persisted documents loaded');
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
@@ -60,9 +66,12 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
     includeStacktraceInErrorResponses: !production,
     formatError: createErrorFormatter({ production, onUnexpected: (error) => log.error({ err: error }, 'unexpected error') }),
     plugins: [
+      persistedDocuments.plugin as ApolloServerPlugin<GatewayContext>,
       ...(queryLimits.plugins as ApolloServerPlugin<GatewayContext>[]),
       limits.loginPlugin,
       storableStringsPlugin<GatewayContext>(),
+      // Before the request log, which records the status sent.
+      jsonClientStatusPlugin<GatewayContext>(),
       requestLogPlugin<GatewayContext>(log, metrics),
       // No HTTP cache in front of the gateway reads cache hints (platform/subgraph.ts).
       ApolloServerPluginCacheControlDisabled(),
@@ -78,7 +87,11 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
         {
           apollo,
           log,
-          context: (info) => createGatewayContext(tokens, limits, config.rateLimits.trustProxyHops, info),
+          context: async (info) => {
+            const context = await createGatewayContext(tokens, limits, config.rateLimits.trustProxyHops, info);
+            persistedDocuments.admit(info);
+            return context;
+          },
           ready: async () => true,
           corsOrigin: corsPolicy({ production, extraOrigins: config.corsOrigins }),
           compressFrom: config.compression ? COMPRESS_FROM_CHARS : undefined,
