@@ -54,6 +54,7 @@ beforeAll(async () => {
     USERS_PORT: String(await freePort()),
     INVENTORY_PORT: String(await freePort()),
     ORDERS_PORT: String(await freePort()),
+    STOREFRONT_PORT: String(await freePort()),
   };
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
@@ -74,9 +75,17 @@ describe('npm start', () => {
     const placed = await postGraphQL<any>(first.gatewayUrl, 'mutation($id: ID!) { placeOrder(input: { items: [{ productId: $id, quantity: 1 }] }) { id } }', { id: product.id }, ada);
     expect(placed.errors).toBeUndefined();
 
+    // The storefront is served too, pointed at this gateway, which lets its origin call.
+    const storefront = `http://localhost:${env.STOREFRONT_PORT}`;
+    expect(first.output.join('')).toContain(`Storefront: ${storefront}`);
+    expect(await (await fetch(`${storefront}/orders`)).text()).toContain('<div id="root">');
+    expect(await (await fetch(`${storefront}/config.js`)).text()).toContain(first.gatewayUrl);
+    const preflight = await fetch(first.gatewayUrl, { method: 'OPTIONS', headers: { origin: storefront, 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(storefront);
+
     expect(await stop(first)).toBe(0);
     // Every port is free again: no process was left behind.
-    for (const port of [env.GATEWAY_PORT, env.USERS_PORT, env.INVENTORY_PORT, env.ORDERS_PORT]) {
+    for (const port of [env.GATEWAY_PORT, env.USERS_PORT, env.INVENTORY_PORT, env.ORDERS_PORT, env.STOREFRONT_PORT]) {
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     }
 
