@@ -14,6 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { fromRoot } from '../platform/paths.js';
 import { DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD } from '../subgraphs/users/config.js';
 import { serviceProcesses, type ServiceProcesses } from './support/processes.js';
+import { waitFor } from './support/wait.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Fresh profile per launch, and none of the background connections that a machine without
@@ -168,7 +169,7 @@ suite('the storefront in a browser', () => {
 
     // The confirmation arrives through the order events a moment later; the header counts it.
     await page.getByRole('link', { name: 'Inbox, 1 unread' }).click();
-    const confirmation = page.getByRole('listitem', { name: `Order confirmation #${orders.nodes[0]!.id.slice(-8)}` });
+    const confirmation = page.getByRole('listitem', { name: `Order confirmation #${orders.nodes[0]!.id.slice(-8).toUpperCase()}` });
     await confirmation.waitFor();
     await screenshot(page, 'inbox');
     await confirmation.getByRole('button', { name: 'Mark as read' }).click();
@@ -273,7 +274,7 @@ suite('the storefront in a browser', () => {
     await page.getByRole('button', { name: 'Find' }).first().click();
     await page.getByRole('button', { name: "Show Edsger's orders" }).first().click();
     await page.getByText('Customer: Edsger').waitFor();
-    const row = page.getByRole('row', { name: `Order #${placed.id.slice(-8)}` });
+    const row = page.getByRole('row', { name: `Order #${placed.id.slice(-8).toUpperCase()}` });
     await row.getByText(/Edsger <edsger-.*@example.com>/).waitFor();
     await page.getByRole('heading', { name: 'Admin' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'admin');
@@ -320,9 +321,13 @@ suite('the storefront in a browser', () => {
     });
     await logIn(page, DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD);
     await page.getByRole('link', { name: 'Explorer' }).click();
-    await page.getByRole('button', { name: /Execute query/ }).click();
-    // The editors are Monaco's: their text is spread over many elements.
-    await page.locator('.result-window').filter({ hasText: '"totalCount"' }).waitFor();
+    // GraphiQL's editors start asynchronously, and a click before the operation editor is
+    // attached runs nothing: click until a result shows. (Monaco spreads text over many elements.)
+    const result = page.locator('.result-window').filter({ hasText: '"totalCount"' });
+    await waitFor('the explorer to run its operation', async () => {
+      await page.getByRole('button', { name: /Execute query/ }).click();
+      return result.waitFor({ timeout: 2000 }).then(() => true, () => false);
+    }, { timeoutMs: SHOWS_WITHIN_MS });
     await page.getByRole('button', { name: /Documentation Explorer/ }).click();
     await page.getByText('Root Types').waitFor();
     await page.locator('.graphiql-editor').filter({ hasText: '"Bearer ey' }).waitFor();

@@ -2,6 +2,7 @@
 // cancel the PENDING ones.
 import { useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
+import { orderNumber } from '../components/orderNumber';
 import { Money } from '../components/Money';
 import { CancelOrderMutation } from '../components/OrderCard';
 import { ErrorNotice } from '../errors/ErrorNotice';
@@ -161,8 +162,8 @@ function AdminOrderRow(props: { order: FragmentType<typeof AdminOrderRowFragment
     }
   };
   return (
-    <tr aria-label={`Order #${order.id.slice(-8)}`}>
-      <td>#{order.id.slice(-8)}</td>
+    <tr aria-label={`Order ${orderNumber(order.id)}`}>
+      <td>{orderNumber(order.id)}</td>
       <td>
         <time dateTime={order.createdAt}>{new Date(order.createdAt).toLocaleString()}</time>
       </td>

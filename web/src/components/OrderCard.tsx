@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { graphql, useFragment, type FragmentType } from '../gql';
 import { ErrorNotice } from '../errors/ErrorNotice';
+import { orderNumber } from './orderNumber';
 import { Money } from './Money';
 
 export const OrderCardFragment = graphql(`
@@ -47,9 +48,9 @@ export function OrderCard(props: { order: FragmentType<typeof OrderCardFragment>
   const [error, setError] = useState<unknown>(null);
   const placed = new Date(order.createdAt);
   return (
-    <li className="order" aria-label={`Order #${order.id.slice(-8)}`}>
+    <li className="order" aria-label={`Order ${orderNumber(order.id)}`}>
       <header>
-        <strong>Order #{order.id.slice(-8)}</strong> · <time dateTime={order.createdAt}>{placed.toLocaleString()}</time> ·{' '}
+        <strong>Order {orderNumber(order.id)}</strong> · <time dateTime={order.createdAt}>{placed.toLocaleString()}</time> ·{' '}
         <span className={`status status-${order.status.toLowerCase()}`}>{order.status}</span>
       </header>
       <ul>
