@@ -178,6 +178,25 @@ suite('the storefront in a browser', () => {
     await context.close();
   }, 120_000);
 
+  it('asks to log in again when the gateway refuses the token, then returns to the page', async () => {
+    const { context, page } = await shopper();
+    const { email } = await signUp(page, 'Kay');
+    // A token the gateway no longer accepts (as after it expired, or the secret was rotated).
+    await page.evaluate(() => {
+      const session = JSON.parse(localStorage.getItem('storefront.token')!);
+      localStorage.setItem('storefront.token', JSON.stringify({ ...session, token: `${session.token.slice(0, -6)}AAAAAA` }));
+    });
+    await page.goto(`${storefront}/orders`);
+    await page.getByText('Your session has ended. Log in again to continue.').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'My orders' }).waitFor();
+    await page.getByText('No orders yet.').waitFor();
+    await context.close();
+  }, 120_000);
+
   it('sends a checkout whose answer was lost again with the same key: one order', async () => {
     const { context, page } = await shopper();
     const product = await newProduct(5);
