@@ -2,6 +2,7 @@
 import { ConfigError, envBool, envInt, envOptional, envString, envUrl, readPlatformConfig, type PlatformConfig } from '../platform/config.js';
 import { fromRoot } from '../platform/paths.js';
 import type { SubgraphCallOptions } from './dataSource.js';
+import type { PersistedDocumentsMode, PersistedDocumentsSettings } from './persistedDocuments.js';
 import type { QueryLimits } from './queryLimits.js';
 import type { RateLimitSettings } from './rateLimits.js';
 
@@ -19,9 +20,11 @@ export interface GatewayConfig {
   subgraphCalls: SubgraphCallOptions;
   queryLimits: QueryLimits;
   rateLimits: RateLimitSettings;
+  persistedDocuments: PersistedDocumentsSettings;
 }
 
 const SUBGRAPHS = ['users', 'inventory', 'orders', 'notifications'];
+const PERSISTED_DOCUMENTS_MODES: PersistedDocumentsMode[] = ['optional', 'required'];
 
 export function readGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const subgraphUrls: Record<string, string> = {};
@@ -57,6 +60,7 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     // Off where a proxy in front compresses already: twice is CPU for nothing.
     compression: envBool(env, 'COMPRESSION', true),
     corsOrigins: (envOptional(env, 'CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    persistedDocuments: readPersistedDocumentsSettings(env),
   };
 }
 
@@ -72,4 +76,18 @@ function readRequestTimeout(env: Record<string, string | undefined>): number {
     throw new ConfigError('SUBGRAPH_TIMEOUT_MS', 'is the old name of REQUEST_TIMEOUT_MS; set only REQUEST_TIMEOUT_MS.');
   }
   return envInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, range);
+}
+
+function readPersistedDocumentsSettings(env: Record<string, string | undefined>): PersistedDocumentsSettings {
+  const mode = envString(env, 'PERSISTED_DOCUMENTS', 'optional') as PersistedDocumentsMode;
+  if (!PERSISTED_DOCUMENTS_MODES.includes(mode)) {
+    throw new ConfigError('PERSISTED_DOCUMENTS', `must be ${PERSISTED_DOCUMENTS_MODES.join(' or ')}, got "${mode}".`);
+  }
+  const named = envOptional(env, 'PERSISTED_DOCUMENTS_MANIFESTS');
+  // By default the storefront's manifest (web/, once built): its operations run by id
+  // from their first request, and in safelist mode they are what runs.
+  const manifests = named
+    ? named.split(',').map((path) => path.trim()).filter(Boolean).map((path) => ({ path, ifPresent: false }))
+    : [{ path: fromRoot('web/persisted-query-manifest.json'), ifPresent: true }];
+  return { mode, manifests };
 }

@@ -7,7 +7,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { createTokens } from '../platform/auth.js';
 import { ConfigError } from '../platform/config.js';
 import { Deadline } from '../platform/deadline.js';
-import { createErrorFormatter } from '../platform/errors.js';
+import { createErrorFormatter, ErrorCode } from '../platform/errors.js';
 import { serveHttp, stringifyResult, type RunningServer } from '../platform/http.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
@@ -18,6 +18,8 @@ import type { GatewayConfig } from './config.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
 import { corsPolicy } from './cors.js';
 import { SubgraphDataSource } from './dataSource.js';
+import { loadPersistedDocuments } from './persistedDocuments.js';
+import { jsonClientStatusPlugin } from './responseStatus.js';
 import { createSubgraphFetcher } from './subgraphFetcher.js';
 import { queryLimitRules } from './queryLimits.js';
 import { createGatewayLimits } from './rateLimits.js';
@@ -46,6 +48,10 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   await store.connected();
   const limits = createGatewayLimits(config.rateLimits, store);
   const queryLimits = queryLimitRules(config.queryLimits, production);
+  const persistedDocuments = await loadPersistedDocuments(config.persistedDocuments, () =>
+    metrics.errors.inc({ code: ErrorCode.PersistedQueryNotInList }),
+  );
+  log.info({ mode: config.persistedDocuments.mode, documents: persistedDocuments.count }, 'persisted documents loaded');
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
@@ -61,9 +67,12 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
     includeStacktraceInErrorResponses: !production,
     formatError: createErrorFormatter({ production, onUnexpected: (error) => log.error({ err: error }, 'unexpected error') }),
     plugins: [
+      persistedDocuments.plugin as ApolloServerPlugin<GatewayContext>,
       ...(queryLimits.plugins as ApolloServerPlugin<GatewayContext>[]),
       limits.loginPlugin,
       storableStringsPlugin<GatewayContext>(),
+      // Before the request log, which records the status sent.
+      jsonClientStatusPlugin<GatewayContext>(),
       requestLogPlugin<GatewayContext>(log, metrics),
       // No HTTP cache in front of the gateway reads cache hints (platform/subgraph.ts).
       ApolloServerPluginCacheControlDisabled(),
@@ -83,7 +92,9 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
           context: async (info) => {
             // The budget starts when the request arrives: checking the token and the limits spend it too.
             const deadline = new Deadline(config.subgraphCalls.requestTimeoutMs);
-            return Object.assign(await createGatewayContext(tokens, limits, config.rateLimits.trustProxyHops, info), { deadline });
+            const context = Object.assign(await createGatewayContext(tokens, limits, config.rateLimits.trustProxyHops, info), { deadline });
+            persistedDocuments.admit(info);
+            return context;
           },
           ready: async () => true,
           corsOrigin: corsPolicy({ production, extraOrigins: config.corsOrigins }),

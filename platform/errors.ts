@@ -15,6 +15,8 @@ export enum ErrorCode {
   RateLimited = 'RATE_LIMITED',
   /** The gateway could not reach the subgraph that owns part of the answer. */
   SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
+  /** The gateway runs only the operations of its persisted query lists (PERSISTED_DOCUMENTS=required). */
+  PersistedQueryNotInList = 'PERSISTED_QUERY_NOT_IN_LIST',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
 

@@ -20,6 +20,8 @@ export interface RequestInfo {
   /** For headers that depend on who is asking (rate limits); Apollo writes the rest. */
   response: ServerResponse;
   requestId: string;
+  /** The request's body as parsed (JSON), for checks made before Apollo reads it. */
+  body: unknown;
 }
 
 export interface HttpOptions<TContext extends BaseContext> {
@@ -153,7 +155,7 @@ async function handle<TContext extends BaseContext>(options: HttpOptions<TContex
   }
   const result = await options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-    context: () => options.context({ request, response, requestId }),
+    context: () => options.context({ request, response, requestId, body }),
   });
   for (const [key, value] of result.headers) response.setHeader(key, value);
   response.statusCode = result.status ?? 200;

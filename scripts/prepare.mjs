@@ -1,9 +1,10 @@
 // Makes a checkout ready to run: installs dependencies when they are missing or older
-// than package-lock.json, then builds (Prisma clients, TypeScript, supergraph). Plain
+// than package-lock.json, then builds (Prisma clients, TypeScript, supergraph), and the
+// storefront in web/ (its own package.json and lock) when its sources changed. Plain
 // JavaScript so that it runs on whatever Node the machine has; everything after it
 // runs on the Node 24 that the install brings (the `node` devDependency).
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,8 +14,8 @@ export const node24 = path.join(root, 'node_modules', '.bin', 'node');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const mtime = (file) => (existsSync(file) ? statSync(file).mtimeMs : 0);
 
-function run(command, args) {
-  execFileSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH}` } });
+function run(command, args, cwd = root) {
+  execFileSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH}` } });
 }
 
 export function prepare() {
@@ -30,6 +31,35 @@ export function prepare() {
     run(npm, ['install', '--no-audit', '--no-fund']);
   }
   run(npm, ['run', '--silent', 'build']);
+  prepareStorefront();
+}
+
+const web = path.join(root, 'web');
+// What the storefront's build reads: a change to any of these makes `npm start` rebuild it.
+const STOREFRONT_SOURCES = ['src', 'public', 'scripts', 'index.html', 'package.json', 'package-lock.json', 'vite.config.ts', 'codegen.ts', 'persisted-query-manifest.config.json', 'tsconfig.json'];
+
+function prepareStorefront() {
+  const installed = path.join(web, 'node_modules', '.package-lock.json');
+  if (!existsSync(installed) || mtime(path.join(web, 'package-lock.json')) > mtime(installed)) {
+    console.log("Installing the storefront's dependencies…");
+    run(npm, ['install', '--no-audit', '--no-fund'], web);
+  }
+  const sources = [...STOREFRONT_SOURCES.map((name) => path.join(web, name)), path.join(root, 'api.graphql')];
+  const built = Math.min(mtime(path.join(web, 'dist', 'index.html')), mtime(path.join(web, 'persisted-query-manifest.json')));
+  if (Math.max(...sources.map(newest)) > built) {
+    console.log('Building the storefront…');
+    run(npm, ['run', '--silent', 'build'], web);
+  }
+}
+
+// Private: the newest modification time under a file or folder (generated code excluded).
+function newest(file) {
+  if (!existsSync(file)) return 0;
+  const stats = statSync(file);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  return readdirSync(file)
+    .filter((name) => name !== 'gql' && name !== 'node_modules')
+    .reduce((latest, name) => Math.max(latest, newest(path.join(file, name))), stats.mtimeMs);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) prepare();

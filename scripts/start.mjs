@@ -21,7 +21,10 @@ const services = [
   { name: 'orders', entry: 'dist/subgraphs/orders/index.js', port: env.ORDERS_PORT ?? 4003, color: 35 },
   { name: 'notifications', entry: 'dist/subgraphs/notifications/index.js', port: env.NOTIFICATIONS_PORT ?? 4004, color: 34 },
   { name: 'gateway', entry: 'dist/gateway/index.js', port: env.GATEWAY_PORT ?? 4000, color: 32 },
+  // The storefront (web/server.mjs serves its build) starts beside the subgraphs.
+  { name: 'storefront', entry: 'web/server.mjs', port: env.STOREFRONT_PORT ?? 5173, color: 37 },
 ];
+const storefront = `http://localhost:${services[5].port}`;
 
 // Each service finds the others where this script starts them, unless told otherwise.
 const childEnv = {
@@ -30,6 +33,9 @@ const childEnv = {
   INVENTORY_URL: env.INVENTORY_URL ?? `http://localhost:${services[1].port}/graphql`,
   ORDERS_URL: env.ORDERS_URL ?? `http://localhost:${services[2].port}/graphql`,
   NOTIFICATIONS_URL: env.NOTIFICATIONS_URL ?? `http://localhost:${services[3].port}/graphql`,
+  GATEWAY_URL: env.GATEWAY_URL ?? `http://localhost:${services[4].port}/graphql`,
+  // The storefront calls the gateway from the browser (development allows any localhost origin anyway).
+  CORS_ORIGINS: env.CORS_ORIGINS ?? storefront,
 };
 
 const started = Date.now();
@@ -76,5 +82,6 @@ if (!stopping) {
   console.log(`
   Supergraph ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${gateway}
   Open it in a browser for Apollo Sandbox. Ctrl-C stops everything.
+  Storefront: ${storefront} (offline explorer: ${storefront}/explorer)
 `);
 }

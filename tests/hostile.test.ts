@@ -98,8 +98,9 @@ function attacks(): Attack[] {
   add(8, () => ({ kind: 'wrong content type', raw: { contentType: pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', null]), body: '{"query":"{ __typename }"}' }, statuses: [400, 415] }));
   add(6, () => ({ kind: 'mutation over GET', raw: { method: 'GET', contentType: null, search: `?query=${encodeURIComponent('mutation { cancelOrder(id: "x") { id } }')}` }, statuses: [400, 405] }));
   add(4, () => ({ kind: 'body over 1 MiB', raw: { body: JSON.stringify({ query: `{ __typename } #${'x'.repeat(1_100_000)}` }) }, statuses: [413] }));
-  add(10, () => ({ kind: 'not GraphQL', operation: { query: pick(['{', 'mutation {', '{ products { nodes { id }', '"\u0000"', '{ __typename } }', 'query ($x: Int!) { __typename }']) }, statuses: [400] }));
-  add(10, () => ({ kind: 'unknown field or wrong argument', operation: { query: pick(['{ nope }', '{ products(first: "x") { totalCount } }', '{ products(bogus: 1) { totalCount } }', 'mutation { placeOrder { id } }']) }, statuses: [400] }));
+  // 400 from a subgraph; 200 from the gateway, which answers application/json clients as GraphQL over HTTP has it.
+  add(10, () => ({ kind: 'not GraphQL', operation: { query: pick(['{', 'mutation {', '{ products { nodes { id }', '"\u0000"', '{ __typename } }', 'query ($x: Int!) { __typename }']) }, statuses: [200, 400] }));
+  add(10, () => ({ kind: 'unknown field or wrong argument', operation: { query: pick(['{ nope }', '{ products(first: "x") { totalCount } }', '{ products(bogus: 1) { totalCount } }', 'mutation { placeOrder { id } }']) }, statuses: [200, 400] }));
 
   // Through the gateway: values the schema cannot hold, and values the rules refuse.
   const gateway = { target: 'gateway' as const };

@@ -89,14 +89,15 @@ beforeAll(async () => {
     INVENTORY_PORT: String(await freePort()),
     ORDERS_PORT: String(await freePort()),
     NOTIFICATIONS_PORT: String(await freePort()),
+    STOREFRONT_PORT: String(await freePort()),
   };
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-const ports = () => [env.GATEWAY_PORT, env.USERS_PORT, env.INVENTORY_PORT, env.ORDERS_PORT, env.NOTIFICATIONS_PORT];
+const ports = () => [env.GATEWAY_PORT, env.USERS_PORT, env.INVENTORY_PORT, env.ORDERS_PORT, env.NOTIFICATIONS_PORT, env.STOREFRONT_PORT];
 
 describe('npm start', () => {
-  it('runs the five processes on the embedded default, answers the canonical query, and stops cleanly on Ctrl-C', async () => {
+  it('runs the five processes and the storefront on the embedded default, answers the canonical query, and stops cleanly on Ctrl-C', async () => {
     const first = await start(env);
     const admin = await postGraphQL<any>(first.gatewayUrl, 'mutation { logIn(email: "admin@example.com", password: "admin-password") { token } }');
     token = admin.data.logIn.token;
@@ -111,6 +112,14 @@ describe('npm start', () => {
     const placed = await postGraphQL<any>(first.gatewayUrl, 'mutation($id: ID!) { placeOrder(input: { items: [{ productId: $id, quantity: 1 }] }) { id } }', { id: product.id }, ada);
     expect(placed.errors).toBeUndefined();
     placedOrderId = placed.data.placeOrder.id;
+
+    // The storefront is served too, pointed at this gateway, which lets its origin call.
+    const storefront = `http://localhost:${env.STOREFRONT_PORT}`;
+    expect(first.output.join('')).toContain(`Storefront: ${storefront}`);
+    expect(await (await fetch(`${storefront}/orders`)).text()).toContain('<div id="root">');
+    expect(await (await fetch(`${storefront}/config.js`)).text()).toContain(first.gatewayUrl);
+    const preflight = await fetch(first.gatewayUrl, { method: 'OPTIONS', headers: { origin: storefront, 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(storefront);
 
     expect(await stop(first)).toBe(0);
     // Every port is free again: no process was left behind.
@@ -130,7 +139,7 @@ describe('npm start again, on the data the first left', () => {
   afterAll(() => {
     // Only if a test failed before Ctrl-C: leave nothing running.
     if (!running || running.child.exitCode !== null) return;
-    for (const name of ['users', 'inventory', 'orders', 'notifications', 'gateway']) pids(running, name).filter(alive).forEach((pid) => process.kill(pid, 'SIGKILL'));
+    for (const name of ['users', 'inventory', 'orders', 'notifications', 'gateway', 'storefront']) pids(running, name).filter(alive).forEach((pid) => process.kill(pid, 'SIGKILL'));
     running.child.kill('SIGKILL');
   });
 

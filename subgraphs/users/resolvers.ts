@@ -1,4 +1,4 @@
-import { canActFor } from '../../platform/authorization.js';
+import { canActFor, requireAdmin } from '../../platform/authorization.js';
 import { forbidden, unauthenticated } from '../../platform/errors.js';
 import { rateLimited } from '../../platform/rateLimit.js';
 import { isUuid } from '../../platform/ids.js';
@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../../platform/prismaErrors.js';
 import { DateTime } from '../../platform/scalars.js';
 import type { GraphQLResolverMap } from '../../platform/subgraph.js';
 import type { UsersContext } from './context.js';
+import { listUsers, type ListUsersArgs } from './directory.js';
 import { emailTaken, invalidCredentials, normalizeEmail, validateName, validatePassword } from './errors.js';
 import type { User } from './generated/prisma/client.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
@@ -52,6 +53,11 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
     user: (_parent, { id }: { id: string }, context) => {
       assertCanRead(context, id);
       return isUuid(id) ? context.loaders.userById.load(id.toLowerCase()) : null;
+    },
+
+    users: (_parent, args: ListUsersArgs, context) => {
+      requireAdmin(context.caller);
+      return listUsers(context.prisma, args);
     },
   },
 

@@ -17,6 +17,8 @@ const ENTRIES = {
   orders: 'dist/subgraphs/orders/index.js',
   notifications: 'dist/subgraphs/notifications/index.js',
   gateway: 'dist/gateway/index.js',
+  // The storefront's server (web/server.mjs), on the build `npm test` makes before it runs.
+  storefront: 'web/server.mjs',
 } as const;
 export type ServiceName = keyof typeof ENTRIES;
 const NAMES = Object.keys(ENTRIES) as ServiceName[];
@@ -75,6 +77,8 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     ORDERS_PORT: String(ports.orders),
     NOTIFICATIONS_PORT: String(ports.notifications),
     GATEWAY_PORT: String(ports.gateway),
+    STOREFRONT_PORT: String(ports.storefront),
+    GATEWAY_URL: url('gateway'),
     USERS_URL: url('users'),
     INVENTORY_URL: url('inventory'),
     ORDERS_URL: url('orders'),
