@@ -13,6 +13,10 @@ export enum ErrorCode {
   RateLimited = 'RATE_LIMITED',
   /** The gateway could not reach the subgraph that owns part of the answer. */
   SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
+  /** A subscription past a limit: too many at once (per connection or user), or events read too slowly. */
+  SubscriptionLimit = 'SUBSCRIPTION_LIMIT',
+  /** Events came faster than the subscriber read them; the subscription ended. */
+  SlowConsumer = 'SLOW_CONSUMER',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
 

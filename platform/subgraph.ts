@@ -13,6 +13,7 @@ import { serveHttp, stringifyResult, type RequestInfo, type RunningServer } from
 import type { Metrics } from './metrics.js';
 import { entityRepresentationsPlugin, storableStringsPlugin } from './inputHygiene.js';
 import { requestLogPlugin } from './requestLog.js';
+import { subgraphSubscriptions } from './subscriptionServer.js';
 
 export type { GraphQLResolverMap };
 
@@ -21,6 +22,8 @@ export interface BaseContext {
   caller: Caller | null;
   requestId: string;
   log: Logger;
+  /** When the caller's token expires (ms): a subscription checks it at every event. */
+  expiresAt?: number;
 }
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -70,8 +73,12 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     ],
   });
 
-  const contextFor = (caller: Caller | null, requestId = 'local') =>
-    options.createContext({ caller, requestId, log: log.child({ requestId }) });
+  const contextFor = (caller: Caller | null, requestId = 'local', expiresAt?: number) =>
+    options.createContext({ caller, requestId, log: log.child({ requestId }), expiresAt });
+  // A subgraph with Subscription fields serves them to the gateway over WebSocket.
+  const live = schema.getSubscriptionType()
+    ? () => subgraphSubscriptions({ schema, tokens: options.tokens, production: platform.production, log, contextFor })
+    : undefined;
 
   async function contextFromRequest({ request, requestId }: RequestInfo): Promise<TContext> {
     let caller: Caller | null = null;
@@ -89,7 +96,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     apollo,
     contextFor: (caller) => contextFor(caller),
     listen: (port, host) =>
-      serveHttp({ apollo, context: contextFromRequest, ready: options.ready, log, metrics: options.metrics.registry }, port, host),
+      serveHttp({ apollo, context: contextFromRequest, ready: options.ready, log, metrics: options.metrics.registry, live: live?.() }, port, host),
   };
 }
 

@@ -6,7 +6,7 @@ import { Counter, Histogram } from 'prom-client';
 import type { OrderEvent } from '../../platform/events.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { isUniqueViolation } from '../../platform/prismaErrors.js';
-import type { PrismaClient } from './generated/prisma/client.js';
+import type { Notification, PrismaClient } from './generated/prisma/client.js';
 import { createKeyedQueue, type KeyedQueue } from './keyedQueue.js';
 import { render } from './templates.js';
 
@@ -29,8 +29,8 @@ export function createEventIntake(options: {
   /** How long an event waits for an earlier one of its order before it is applied anyway. */
   orderWaitMs: number;
   metrics: Metrics;
-  /** Called after a notification was stored, so the sender picks it up at once. */
-  onApplied?: () => void;
+  /** Called after a notification was stored (committed), so the sender and the subscribers hear of it at once. */
+  onApplied?: (notification: Notification) => void;
 }): EventIntake {
   const received = new Counter({ name: 'order_events_received_total', help: 'Order events received, by outcome', labelNames: ['outcome'], registers: [options.metrics.registry] });
   const lag = new Histogram({
@@ -43,6 +43,7 @@ export function createEventIntake(options: {
   return {
     async apply(prisma, event) {
       const message = render(event);
+      let stored: Notification | undefined;
       const outcome = await prisma.$transaction(async (tx): Promise<EventOutcome> => {
         // One order at a time: two deliveries of its events cannot both pass the check below.
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${event.orderId}, 4))`;
@@ -59,7 +60,7 @@ export function createEventIntake(options: {
           create: { orderId: event.orderId, lastSequence: event.sequence },
           update: { lastSequence: event.sequence },
         });
-        await tx.notification.create({
+        stored = await tx.notification.create({
           data: {
             userId: event.data.userId,
             eventId: event.id,
@@ -80,7 +81,7 @@ export function createEventIntake(options: {
       received.inc({ outcome });
       if (outcome === 'APPLIED') {
         lag.observe(Math.max(0, Date.now() - Date.parse(event.occurredAt)) / 1000);
-        options.onApplied?.();
+        options.onApplied?.(stored!);
       }
       return outcome;
     },

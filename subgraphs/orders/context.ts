@@ -2,7 +2,9 @@ import type { Metrics } from '../../platform/metrics.js';
 import type { BaseContext } from '../../platform/subgraph.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { InventoryClient } from './inventoryClient.js';
+import { createLiveOrders, type LiveOrders } from './live.js';
 import { createLoaders, type OrdersLoaders } from './loaders.js';
+import type { PubSub } from '../../platform/pubsub.js';
 import type { OutboxRelay } from './relay.js';
 
 export interface OrdersContext extends BaseContext {
@@ -10,9 +12,12 @@ export interface OrdersContext extends BaseContext {
   inventory: InventoryClient;
   loaders: OrdersLoaders;
   relay: OutboxRelay;
+  live: LiveOrders;
 }
 
 export function createContextFactory(inventory: InventoryClient, relay: OutboxRelay) {
-  return ({ prisma, metrics }: { prisma: PrismaClient; metrics: Metrics }) =>
-    (base: BaseContext): OrdersContext => ({ ...base, prisma, inventory, relay, loaders: createLoaders(prisma, metrics) });
+  return ({ prisma, metrics, pubsub }: { prisma: PrismaClient; metrics: Metrics; pubsub: PubSub }) => {
+    const live = createLiveOrders(pubsub, metrics);
+    return (base: BaseContext): OrdersContext => ({ ...base, prisma, inventory, relay, live, loaders: createLoaders(prisma, metrics) });
+  };
 }

@@ -12,6 +12,7 @@ import { illegalTransition, validateIdempotencyKey, validateLines, type OrderLin
 import type { Order, PrismaClient } from './generated/prisma/client.js';
 import type { InventoryClient } from './inventoryClient.js';
 import { outboxRow, recordTransition } from './outbox.js';
+import type { LiveOrders } from './live.js';
 import type { OutboxRelay } from './relay.js';
 
 export interface LifecycleDeps {
@@ -19,6 +20,8 @@ export interface LifecycleDeps {
   inventory: InventoryClient;
   /** Told after each commit that wrote an event, so it goes out now rather than at the next tick. */
   relay: Pick<OutboxRelay, 'kick'>;
+  /** Told after each commit that changed an order, for its subscribers (orderUpdated). */
+  live?: Pick<LiveOrders, 'changed'>;
   requestId: string;
   log: Logger;
 }
@@ -66,6 +69,7 @@ export async function placeOrder(deps: LifecycleDeps, buyer: UserCaller, input: 
     throw error;
   }
   deps.relay.kick();
+  deps.live?.changed(prisma, orderId, deps.log);
   try {
     return await confirmOrder(deps, order);
   } catch (error) {
@@ -123,7 +127,10 @@ async function transition(deps: LifecycleDeps, order: Order, to: 'CANCELLED' | '
   if (order.status !== 'PENDING') throw illegalTransition(order.status, to);
   await settleStock();
   const changed = await recordTransition(deps.prisma, order, to);
-  if (changed) deps.relay.kick();
+  if (changed) {
+    deps.relay.kick();
+    deps.live?.changed(deps.prisma, order.id, deps.log);
+  }
   const current = await deps.prisma.order.findUniqueOrThrow({ where: { id: order.id } });
   if (!changed && current.status !== to) throw illegalTransition(current.status, to);
   return current;
