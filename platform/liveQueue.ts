@@ -8,6 +8,7 @@ import { codedError, ErrorCode, unauthenticated } from './errors.js';
 export type LiveEnd = { end: 'expired' } | { end: 'overflow'; limit: number };
 
 export interface LiveQueue<T> extends AsyncIterableIterator<T | LiveEnd> {
+  return(): Promise<IteratorResult<T | LiveEnd>>;
   push(item: T): void;
   /** Ends the stream after what is queued, with `reason` as its last item. */
   finish(reason: LiveEnd): void;
