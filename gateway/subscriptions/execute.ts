@@ -10,7 +10,7 @@
 // selection reaches (none when the owner answers every field) and the shaping of the answer.
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
-import type { FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { codedError, ErrorCode, unauthenticated } from '../../platform/errors.js';
 import { isLiveEnd, liveQueue } from '../../platform/liveQueue.js';
 import type { Logger } from '../../platform/logger.js';
@@ -118,7 +118,7 @@ export function createSubscriptionExecutor(options: {
           const message = item.value;
           if (isLiveEnd(message)) {
             args.onSlowConsumer?.();
-            return finish({ errors: [format(codedError(ErrorCode.SlowConsumer, `More than ${args.maxQueuedEvents} events were waiting to be sent; subscribe again.`).toJSON(), null)] });
+            return finish({ errors: [sendable(format(codedError(ErrorCode.SlowConsumer, `More than ${args.maxQueuedEvents} events were waiting to be sent; subscribe again.`).toJSON(), null))] });
           }
           switch (message.kind) {
             case 'next':
@@ -127,12 +127,12 @@ export function createSubscriptionExecutor(options: {
               } catch (error) {
                 // A bug, not the client's: masked as any unexpected error, and the subscription goes on.
                 log.error({ err: error }, 'could not complete a subscription event');
-                return { value: { errors: [format({ message: (error as Error).message }, error)] }, done: false };
+                return { value: { errors: [sendable(format({ message: (error as Error).message }, error))] }, done: false };
               }
             case 'expired':
-              return finish({ errors: [format(unauthenticated('The token has expired; sign in again.').toJSON(), null)] });
+              return finish({ errors: [sendable(format(unauthenticated('The token has expired; sign in again.').toJSON(), null))] });
             case 'error':
-              return finish({ errors: message.errors ?? [unavailable(primary.serviceName, format)] });
+              return finish({ errors: (message.errors ?? [unavailable(primary.serviceName, format)]).map(sendable) });
             case 'complete':
               return finish();
           }
@@ -147,6 +147,14 @@ export function createSubscriptionExecutor(options: {
   };
 }
 
+/**
+ * A formatted (masked) error as the transports want it: graphql-ws and graphql-sse send
+ * `error.toJSON()`, so the error that reaches them carries the masked form only.
+ */
+export function sendable(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  return new GraphQLError(formatted.message, { path: formatted.path, extensions: formatted.extensions }) as unknown as GraphQLFormattedError;
+}
+
 function unavailable(subgraph: string, format: Format): GraphQLFormattedError {
   const error = codedError(ErrorCode.SubgraphUnavailable, `The ${subgraph} service is unavailable.`, { subgraph, reason: 'unreachable' });
   return format(error.toJSON(), null);
@@ -154,7 +162,7 @@ function unavailable(subgraph: string, format: Format): GraphQLFormattedError {
 
 function formatResult(result: { data?: Record<string, unknown> | null; errors?: readonly GraphQLError[] }, format: Format): FormattedExecutionResult {
   const formatted: FormattedExecutionResult = { data: result.data ?? null };
-  if (result.errors?.length) return { ...formatted, errors: result.errors.map((error) => format(error.toJSON(), error)) };
+  if (result.errors?.length) return { ...formatted, errors: result.errors.map((error) => sendable(format(error.toJSON(), error))) };
   return formatted;
 }
 

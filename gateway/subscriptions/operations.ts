@@ -12,7 +12,7 @@ import { bearerToken, InvalidTokenError, tokenExpiresAt, type Caller, type Token
 import { codedError, ErrorCode } from '../../platform/errors.js';
 import type { GatewayContext } from '../context.js';
 import { clientIp, type GatewayLimits } from '../rateLimits.js';
-import type { SubscriptionExecutor } from './execute.js';
+import { sendable, type SubscriptionExecutor } from './execute.js';
 import type { SubscriptionPlan, SubscriptionPlanner } from './planner.js';
 import type { SubscriptionSettings } from './settings.js';
 
@@ -103,7 +103,7 @@ export function createLiveOperations(options: {
         return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
       }
       const invalid = validate(planner.apiSchema, document, rules);
-      if (invalid.length > 0) return invalid.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...error.extensions } }));
+      if (invalid.length > 0) return invalid.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
       const operation = getOperationAST(document, operationName);
       if (!operation) return [badRequest('Name the operation to run (operationName).')];
       const context: GatewayContext = { caller: session.caller, authorization: session.authorization, requestId: randomUUID(), clientIp: session.clientIp };
@@ -118,7 +118,7 @@ export function createLiveOperations(options: {
       const held = perPrincipal.get(key) ?? 0;
       if (session.active >= settings.maxPerConnection || held >= settings.maxPerUser) {
         const scope = session.active >= settings.maxPerConnection ? `${settings.maxPerConnection} per connection` : `${settings.maxPerUser} per user`;
-        return { errors: [codedError(ErrorCode.SubscriptionLimit, `Too many subscriptions at once (at most ${scope}).`).toJSON()] };
+        return { errors: [codedError(ErrorCode.SubscriptionLimit, `Too many subscriptions at once (at most ${scope}).`)] as never };
       }
       session.active += 1;
       perPrincipal.set(key, held + 1);
@@ -163,7 +163,8 @@ export function createLiveOperations(options: {
         { contextValue: context },
       );
       if (response.body.kind !== 'single') return { errors: [{ message: 'Incremental delivery is not served here.', extensions: { code: 'BAD_REQUEST' } }] };
-      return response.body.singleResult;
+      const { singleResult } = response.body;
+      return singleResult.errors ? { ...singleResult, errors: singleResult.errors.map(sendable) } : singleResult;
     },
   };
 }

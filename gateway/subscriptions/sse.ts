@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler } from 'graphql-sse/lib/use/http';
 import { InvalidTokenError } from '../../platform/auth.js';
 import { codedError, ErrorCode } from '../../platform/errors.js';
+import { sendable } from './execute.js';
 import type { LiveOperations, LiveSession } from './operations.js';
 
 type Format = (formatted: { message: string; extensions?: Record<string, unknown> }, error: unknown) => unknown;
@@ -28,7 +29,7 @@ export function sseTransport(options: { operations: LiveOperations; format: Form
         return [body, { status: 401, statusText: 'Unauthorized', headers: { 'content-type': 'application/json; charset=utf-8' } }];
       }
       const prepared = await operations.prepare(session, params, response);
-      if (Array.isArray(prepared)) return { errors: prepared.map((error) => options.format(error.toJSON(), error)) } as never;
+      if (Array.isArray(prepared)) return { errors: prepared.map((error) => sendable(options.format(error.toJSON(), error) as never)) } as never;
       return prepared as never;
     },
     subscribe: (args) => {
