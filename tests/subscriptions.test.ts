@@ -137,6 +137,10 @@ describe("another customer's events are never delivered", () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(refused.data).toBeNull();
     await byId.ended;
+
+    for (const each of [adaOrders, adaInbox, alanOrders, alanInbox, adminOrders]) each.unsubscribe();
+    await waitForLive(stack.orders.metrics.registry, 'orderUpdated', 0);
+    await waitForLive(stack.notifications.metrics.registry, 'notificationAdded', 0);
   });
 });
 
