@@ -5,6 +5,7 @@ import type { SubgraphCallOptions } from './dataSource.js';
 import type { PersistedDocumentsMode, PersistedDocumentsSettings } from './persistedDocuments.js';
 import type { QueryLimits } from './queryLimits.js';
 import type { RateLimitSettings } from './rateLimits.js';
+import type { SubscriptionSettings } from './subscriptions/settings.js';
 
 export interface GatewayConfig {
   platform: PlatformConfig;
@@ -21,6 +22,7 @@ export interface GatewayConfig {
   queryLimits: QueryLimits;
   rateLimits: RateLimitSettings;
   persistedDocuments: PersistedDocumentsSettings;
+  subscriptions: SubscriptionSettings;
 }
 
 const SUBGRAPHS = ['users', 'inventory', 'orders', 'notifications'];
@@ -56,6 +58,13 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
       perUserPerMinute: envInt(env, 'RATE_LIMIT_PER_USER', 600, { max: 1_000_000 }),
       failedLoginsPerIp: envInt(env, 'LOGIN_FAILURES_PER_IP', 50, { max: 1_000_000 }),
       trustProxyHops: envInt(env, 'TRUST_PROXY_HOPS', 0, { max: 10 }),
+    },
+    subscriptions: {
+      maxPerConnection: envInt(env, 'SUBSCRIPTIONS_PER_CONNECTION', 50, { min: 1, max: 10_000 }),
+      maxPerUser: envInt(env, 'SUBSCRIPTIONS_PER_USER', 100, { min: 1, max: 1_000_000 }),
+      initTimeoutMs: envInt(env, 'SUBSCRIPTION_INIT_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+      keepAliveMs: envInt(env, 'SUBSCRIPTION_KEEPALIVE_MS', 12_000, { min: 100, max: 600_000 }),
+      maxQueuedEvents: envInt(env, 'SUBSCRIPTION_MAX_QUEUED_EVENTS', 100, { min: 1, max: 100_000 }),
     },
     // Off where a proxy in front compresses already: twice is CPU for nothing.
     compression: envBool(env, 'COMPRESSION', true),

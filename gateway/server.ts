@@ -23,12 +23,15 @@ import { jsonClientStatusPlugin } from './responseStatus.js';
 import { createSubgraphFetcher } from './subgraphFetcher.js';
 import { queryLimitRules } from './queryLimits.js';
 import { createGatewayLimits } from './rateLimits.js';
+import { createGatewaySubscriptions, type GatewaySubscriptions } from './subscriptions/transport.js';
 
 // Below about 1 KB gzip's own framing and the CPU outweigh the bytes saved.
 const COMPRESS_FROM_CHARS = 1024;
 
 export interface Gateway {
   apollo: ApolloServer<GatewayContext>;
+  /** Subscriptions over WebSocket and SSE; set once listening. */
+  subscriptions?: GatewaySubscriptions;
   listen(port?: number, host?: string): Promise<RunningServer>;
   stop(): Promise<void>;
 }
@@ -38,9 +41,11 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   const metrics = createMetrics('gateway');
   const supergraphSdl = options.supergraphSdl ?? (await readSupergraph(config.supergraphPath));
   const fetcher = createSubgraphFetcher();
+  // Kept by name: subscriptions complete their events through the same data sources.
+  const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics, fetcher),
+    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics, fetcher)),
     logger: log,
   });
   const production = config.platform.production;
@@ -81,10 +86,25 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   });
   // No service identity: the gateway calls no hidden operation, and takes no service token.
   const tokens = createTokens(config.platform, null);
+  const formatError = createErrorFormatter({ production, onUnexpected: (error) => log.error({ err: error }, 'unexpected error in a subscription') });
   let running: RunningServer | undefined;
-  return {
+  const served: Gateway = {
     apollo,
     async listen(port = config.port, host = config.host) {
+      const subscriptions = createGatewaySubscriptions({
+        supergraphSdl,
+        settings: config.subscriptions,
+        tokens,
+        limits,
+        trustProxyHops: config.rateLimits.trustProxyHops,
+        parseOptions: queryLimits.parseOptions,
+        validationRules: queryLimits.validationRules,
+        apollo,
+        services: () => dataSources,
+        format: formatError,
+        log,
+      });
+      served.subscriptions = subscriptions;
       running = await serveHttp(
         {
           apollo,
@@ -100,6 +120,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
           corsOrigin: corsPolicy({ production, extraOrigins: config.corsOrigins }),
           compressFrom: config.compression ? COMPRESS_FROM_CHARS : undefined,
           metrics: metrics.registry,
+          live: subscriptions,
         },
         port,
         host,
@@ -112,6 +133,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
       await store.close();
     },
   };
+  return served;
 }
 
 async function readSupergraph(file: string): Promise<string> {

@@ -148,6 +148,19 @@ export function bearerToken(header: string | undefined | null): string | undefin
   return match[1];
 }
 
+/**
+ * When a token expires (ms since the epoch), read from a token already verified: a
+ * subscription outlives the request that checked it, and must end when its token does.
+ */
+export function tokenExpiresAt(token: string): number | undefined {
+  try {
+    const exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // Private: only used to choose how to verify; the verification that follows is what counts.
 function peekAudience(token: string): unknown {
   const [, body] = token.split('.');

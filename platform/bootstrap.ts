@@ -11,6 +11,8 @@ import { fromRoot } from './paths.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { isUpToDate, migrate } from './migrator.js';
+import { readEventStreamSettings } from './events.js';
+import { openPubSub, type PubSub } from './pubsub.js';
 import { readWorkers } from './service.js';
 import { readServiceIdentity, type IdentityRoles, type ServiceIdentity } from './serviceKeys.js';
 import type { RunningServer } from './http.js';
@@ -43,6 +45,8 @@ export interface SubgraphSettings {
   port: number;
   host: string;
   seedDemoData: boolean;
+  /** NATS_URL: live events (subscriptions) fan out through NATS to every instance; unset, in process. */
+  natsUrl?: string;
 }
 
 export function readSubgraphSettings(env: Record<string, string | undefined>, name: string, defaultPort: number, roles: IdentityRoles = {}): SubgraphSettings {
@@ -62,6 +66,7 @@ export function readSubgraphSettings(env: Record<string, string | undefined>, na
     migrationLockTimeoutMs: envInt(env, 'MIGRATION_LOCK_TIMEOUT_MS', 60_000, { max: 3_600_000 }),
     // Demo data belongs to the embedded default; a PostgreSQL deployment asks for it.
     seedDemoData: envBool(env, 'SEED_DEMO_DATA', !databaseUrl),
+    natsUrl: readEventStreamSettings(env).natsUrl,
   };
 }
 
@@ -70,10 +75,10 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   schemaFile: string;
   resolvers: GraphQLResolverMap<TContext>;
   createPrisma(adapter: Database['adapter']): TPrisma;
-  createContext(shared: { prisma: TPrisma; tokens: Tokens; metrics: Metrics }): (base: BaseContext) => TContext;
+  createContext(shared: { prisma: TPrisma; tokens: Tokens; metrics: Metrics; pubsub: PubSub; log: Logger }): (base: BaseContext) => TContext;
   seed?(prisma: TPrisma, log: Logger): Promise<void>;
   /** Work the subgraph does on its own while it runs (sweepers); returns how to stop it. */
-  background?(prisma: TPrisma, log: Logger): () => Promise<void>;
+  background?(prisma: TPrisma, log: Logger, shared: { pubsub: PubSub }): () => Promise<void>;
   /** Releases what the definition opened itself (a Redis connection…), once the server has stopped. */
   close?(): Promise<void>;
 }
@@ -86,6 +91,8 @@ export interface SubgraphService<TPrisma, TContext extends BaseContext> {
   tokens: Tokens;
   stats: QueryStats;
   metrics: Metrics;
+  /** Where this subgraph's live events (subscriptions) are published and heard. */
+  pubsub: PubSub;
   /** Listens on `port` (0 picks a free one); defaults to the configured port and host. */
   listen(port?: number, host?: string): Promise<RunningServer>;
   /** Stops listening (in-flight requests finish), disconnects Prisma and closes the database. */
@@ -95,10 +102,11 @@ export interface SubgraphService<TPrisma, TContext extends BaseContext> {
 export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends BaseContext>(
   definition: SubgraphDefinition<TPrisma, TContext>,
   settings: SubgraphSettings,
-  options: { database?: Database; log?: Logger; metrics?: Metrics } = {},
+  options: { database?: Database; log?: Logger; metrics?: Metrics; pubsub?: PubSub } = {},
 ): Promise<SubgraphService<TPrisma, TContext>> {
   const log = options.log ?? createLogger(definition.name, settings.platform.logLevel);
   const metrics = options.metrics ?? createMetrics(definition.name);
+  const pubsub = options.pubsub ?? openPubSub(settings.natsUrl, definition.name, log);
   const database = options.database ?? (await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir, applicationName: definition.name }));
   try {
     const applied = await migrate(database, settings.migrationsDir, {
@@ -120,17 +128,19 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
       platform: settings.platform,
       log,
       tokens,
-      createContext: definition.createContext({ prisma, tokens, metrics }),
+      createContext: definition.createContext({ prisma, tokens, metrics, pubsub, log }),
       metrics,
       async ready() {
         await prisma.$queryRawUnsafe('SELECT 1');
+        // Subscribers must hear every change committed from now on.
+        if (!(await pubsub.ready())) return false;
         // Once every migration is seen applied it stays so for this process's life.
         migrated ||= await isUpToDate(database, settings.migrationsDir);
         return migrated;
       },
     });
 
-    const stopBackground = definition.background?.(prisma, log);
+    const stopBackground = definition.background?.(prisma, log, { pubsub });
     let running: RunningServer | undefined;
     return {
       name: definition.name,
@@ -140,6 +150,7 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
       tokens,
       stats,
       metrics,
+      pubsub,
       async listen(port = settings.port, host = settings.host) {
         running = await server.listen(port, host);
         return running;
@@ -149,11 +160,13 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
         if (running) await running.close(settings.platform.shutdownGraceMs);
         else await server.apollo.stop();
         await definition.close?.();
+        await pubsub.close();
         await prisma.$disconnect();
         await database.close();
       },
     };
   } catch (error) {
+    await pubsub.close().catch(() => {});
     await database.close().catch(() => {});
     throw error;
   }

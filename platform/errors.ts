@@ -17,6 +17,10 @@ export enum ErrorCode {
   SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
   /** The gateway runs only the operations of its persisted query lists (PERSISTED_DOCUMENTS=required). */
   PersistedQueryNotInList = 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** A subscription past a limit: too many at once (per connection or user), or events read too slowly. */
+  SubscriptionLimit = 'SUBSCRIPTION_LIMIT',
+  /** Events came faster than the subscriber read them; the subscription ended. */
+  SlowConsumer = 'SLOW_CONSUMER',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
 

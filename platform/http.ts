@@ -4,6 +4,7 @@
 // where asked for, gzip.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -24,6 +25,16 @@ export interface RequestInfo {
   body: unknown;
 }
 
+/** Subscriptions on the GraphQL paths, beside Apollo's queries and mutations. */
+export interface LiveTransport {
+  /** A WebSocket upgrade request on a GraphQL path. */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Answers a GraphQL over SSE request (before its body is read) and resolves true; false when it is not one. */
+  stream?(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<boolean>;
+  /** Ends every live connection as "going away", so that clients reconnect (to another instance). */
+  close(): Promise<void>;
+}
+
 export interface HttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   context: (info: RequestInfo) => Promise<TContext>;
@@ -38,6 +49,8 @@ export interface HttpOptions<TContext extends BaseContext> {
   compressFrom?: number;
   /** Served as Prometheus text at /metrics. */
   metrics?: Registry;
+  /** Subscriptions over WebSocket (and SSE); unset refuses upgrades. */
+  live?: LiveTransport;
 }
 
 export interface RunningServer {
@@ -82,6 +95,14 @@ export async function serveHttp<TContext extends BaseContext>(
     });
   });
   server.keepAliveTimeout = 65_000;
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    if (closing || !options.live || !GRAPHQL_PATHS.has(pathname)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    options.live.upgrade(request, socket, head);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -94,7 +115,7 @@ export async function serveHttp<TContext extends BaseContext>(
     close: (graceMs = 10_000) => {
       closing = true;
       for (const response of unanswered) if (!response.headersSent) response.setHeader('connection', 'close');
-      return closeGracefully(server, apollo, graceMs);
+      return closeGracefully(server, apollo, graceMs, options.live);
     },
   };
 }
@@ -128,6 +149,8 @@ async function handle<TContext extends BaseContext>(options: HttpOptions<TContex
     sendJson(response, 404, errorBody(`Nothing at ${url.pathname}; GraphQL is served at /graphql.`, 'NOT_FOUND'));
     return;
   }
+
+  if (options.live?.stream && (await options.live.stream(request, response, requestId))) return;
 
   let body: unknown;
   if (request.method === 'POST') {
@@ -251,8 +274,10 @@ function sendJson(response: ServerResponse, status: number, body: unknown) {
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
-async function closeGracefully(server: Server, apollo: { stop(): Promise<void> }, graceMs: number) {
+async function closeGracefully(server: Server, apollo: { stop(): Promise<void> }, graceMs: number, live?: LiveTransport) {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Subscriptions never finish by themselves: they are told to go away at once.
+  await live?.close().catch(() => {});
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
   await closed;

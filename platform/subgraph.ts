@@ -14,6 +14,7 @@ import { serveHttp, stringifyResult, type RequestInfo, type RunningServer } from
 import type { Metrics } from './metrics.js';
 import { entityRepresentationsPlugin, storableStringsPlugin } from './inputHygiene.js';
 import { requestLogPlugin } from './requestLog.js';
+import { subgraphSubscriptions } from './subscriptionServer.js';
 
 export type { GraphQLResolverMap };
 
@@ -24,6 +25,8 @@ export interface BaseContext {
   log: Logger;
   /** When this request's caller stops waiting: from its BUDGET_HEADER, or the default budget. */
   deadline: Deadline;
+  /** When the caller's token expires (ms): a subscription checks it at every event. */
+  expiresAt?: number;
 }
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -73,8 +76,20 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     ],
   });
 
-  const contextFor = (caller: Caller | null, requestId = 'local', deadline = new Deadline(DEFAULT_BUDGET_MS)) =>
-    options.createContext({ caller, requestId, log: log.child({ requestId }), deadline });
+  const contextFor = (caller: Caller | null, requestId = 'local', deadline = new Deadline(DEFAULT_BUDGET_MS), expiresAt?: number) =>
+    options.createContext({ caller, requestId, log: log.child({ requestId }), deadline, expiresAt });
+  // A subgraph with Subscription fields serves them to the gateway over WebSocket. A
+  // subscription has no request budget of its own: each event's work gets the default one.
+  const live = schema.getSubscriptionType()
+    ? () =>
+        subgraphSubscriptions({
+          schema,
+          tokens: options.tokens,
+          production: platform.production,
+          log,
+          contextFor: (caller, requestId, expiresAt) => contextFor(caller, requestId, new Deadline(DEFAULT_BUDGET_MS), expiresAt),
+        })
+    : undefined;
 
   async function contextFromRequest({ request, requestId }: RequestInfo): Promise<TContext> {
     // Counted from here, on this host's clock: the header is relative, so clock skew between hosts does not matter.
@@ -94,7 +109,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     apollo,
     contextFor: (caller, deadline) => contextFor(caller, undefined, deadline),
     listen: (port, host) =>
-      serveHttp({ apollo, context: contextFromRequest, ready: options.ready, log, metrics: options.metrics.registry }, port, host),
+      serveHttp({ apollo, context: contextFromRequest, ready: options.ready, log, metrics: options.metrics.registry, live: live?.() }, port, host),
   };
 }
 

@@ -69,6 +69,9 @@ export interface ReservedLine extends ReservationLine {
 
 export type ReservationOutcome = 'APPLIED' | 'ALREADY_DONE' | 'NONE' | 'KEPT';
 
+/** Told, after the commit, which products' stock or reserved units a change moved (their subscribers hear it). */
+export type StockChanged = (productIds: string[]) => void;
+
 function validateLines(lines: ReservationLine[]): ReservationLine[] {
   if (lines.length === 0 || lines.length > MAX_LINES) throw badInput(`An order has 1 to ${MAX_LINES} lines.`, 'lines');
   const seen = new Set<string>();
@@ -165,8 +168,8 @@ export async function confirmReservation(prisma: PrismaClient, orderId: string):
  * Releases every reservation whose time ran out before orders confirmed it: the order
  * was never saved, or orders never heard back. Returns how many orders' stock came back.
  */
-export async function releaseExpired(prisma: PrismaClient, now = new Date()): Promise<number> {
-  const rows = await prisma.$queryRaw<{ orders: number }[]>`
+export async function releaseExpired(prisma: PrismaClient, now = new Date(), changed?: StockChanged): Promise<number> {
+  const rows = await prisma.$queryRaw<{ orders: number; products: string[] | null }[]>`
     WITH expired AS (
       UPDATE reservations SET status = 'RELEASED', updated_at = now()
       WHERE status = 'HELD' AND expires_at < ${now} RETURNING order_id, product_id, quantity
@@ -176,7 +179,8 @@ export async function releaseExpired(prisma: PrismaClient, now = new Date()): Pr
       UPDATE products p SET reserved = p.reserved - e.quantity, updated_at = now()
       FROM per_product e WHERE p.id = e.product_id RETURNING p.id
     )
-    SELECT (SELECT count(DISTINCT order_id) FROM expired)::int AS orders, (SELECT count(*) FROM adjusted) AS products`;
+    SELECT (SELECT count(DISTINCT order_id) FROM expired)::int AS orders, (SELECT array_agg(id::text) FROM adjusted) AS products`;
+  if (rows[0]?.products?.length) changed?.(rows[0].products);
   return rows[0]?.orders ?? 0;
 }
 
@@ -185,25 +189,37 @@ export async function releaseExpired(prisma: PrismaClient, now = new Date()): Pr
  * `unconfirmedOnly` (orders cleaning up after a reservation whose answer it never got) a
  * reservation already confirmed, so held for a saved order, is KEPT.
  */
-export function releaseReservation(prisma: PrismaClient, orderId: string, deadline: Deadline, { unconfirmedOnly = false } = {}): Promise<ReservationOutcome> {
-  return settle(prisma, requireUuid(orderId, 'orderId'), 'RELEASED', deadline, unconfirmedOnly);
+export function releaseReservation(
+  prisma: PrismaClient,
+  orderId: string,
+  deadline: Deadline,
+  { unconfirmedOnly = false, changed }: { unconfirmedOnly?: boolean; changed?: StockChanged } = {},
+): Promise<ReservationOutcome> {
+  return settle(prisma, requireUuid(orderId, 'orderId'), 'RELEASED', deadline, unconfirmedOnly, changed);
 }
 
 /** Turns what the order held into a sale. Idempotent; CONFLICT if it was already released. */
-export function commitReservation(prisma: PrismaClient, orderId: string, deadline: Deadline): Promise<ReservationOutcome> {
-  return settle(prisma, requireUuid(orderId, 'orderId'), 'COMMITTED', deadline, false);
+export function commitReservation(prisma: PrismaClient, orderId: string, deadline: Deadline, changed?: StockChanged): Promise<ReservationOutcome> {
+  return settle(prisma, requireUuid(orderId, 'orderId'), 'COMMITTED', deadline, false, changed);
 }
 
 // Private: one statement moves every HELD line of the order to its final status and
 // adjusts the products, so a release and a commit racing for one order cannot both apply.
 // It first takes the order's advisory lock, as reserveStock does, so it waits for a
 // reservation of this order still in progress and settles what that one leaves.
-async function settle(prisma: PrismaClient, orderId: string, to: 'RELEASED' | 'COMMITTED', deadline: Deadline, unconfirmedOnly: boolean): Promise<ReservationOutcome> {
+async function settle(
+  prisma: PrismaClient,
+  orderId: string,
+  to: 'RELEASED' | 'COMMITTED',
+  deadline: Deadline,
+  unconfirmedOnly: boolean,
+  changed?: StockChanged,
+): Promise<ReservationOutcome> {
   const left = String(workBudget(deadline));
   const onlyUnconfirmed = unconfirmedOnly ? Prisma.sql`AND expires_at IS NOT NULL` : Prisma.empty;
   const change =
     to === 'RELEASED'
-      ? prisma.$queryRaw<{ changed: number }[]>`
+      ? prisma.$queryRaw<{ changed: number; products: string[] | null }[]>`
           WITH settled AS (
             UPDATE reservations SET status = 'RELEASED', updated_at = now()
             WHERE order_id = ${orderId}::uuid AND status = 'HELD' ${onlyUnconfirmed} RETURNING product_id, quantity
@@ -211,8 +227,8 @@ async function settle(prisma: PrismaClient, orderId: string, to: 'RELEASED' | 'C
             UPDATE products p SET reserved = p.reserved - s.quantity, updated_at = now()
             FROM settled s WHERE p.id = s.product_id RETURNING p.id
           )
-          SELECT count(*)::int AS changed FROM adjusted`
-      : prisma.$queryRaw<{ changed: number }[]>`
+          SELECT count(*)::int AS changed, array_agg(id::text) AS products FROM adjusted`
+      : prisma.$queryRaw<{ changed: number; products: string[] | null }[]>`
           WITH settled AS (
             UPDATE reservations SET status = 'COMMITTED', updated_at = now()
             WHERE order_id = ${orderId}::uuid AND status = 'HELD' RETURNING product_id, quantity
@@ -220,7 +236,7 @@ async function settle(prisma: PrismaClient, orderId: string, to: 'RELEASED' | 'C
             UPDATE products p SET stock = p.stock - s.quantity, reserved = p.reserved - s.quantity, updated_at = now()
             FROM settled s WHERE p.id = s.product_id RETURNING p.id
           )
-          SELECT count(*)::int AS changed FROM adjusted`;
+          SELECT count(*)::int AS changed, array_agg(id::text) AS products FROM adjusted`;
   const [, , rows] = await prisma
     .$transaction([
       prisma.$executeRaw`SELECT set_config('lock_timeout', ${left}, true), set_config('statement_timeout', ${left}, true)`,
@@ -230,7 +246,10 @@ async function settle(prisma: PrismaClient, orderId: string, to: 'RELEASED' | 'C
     .catch((error: unknown) => {
       throw whyNothingChanged(error, deadline);
     });
-  if ((rows[0]?.changed ?? 0) > 0) return 'APPLIED';
+  if ((rows[0]?.changed ?? 0) > 0) {
+    changed?.(rows[0]!.products ?? []);
+    return 'APPLIED';
+  }
   const existing = await prisma.reservation.findMany({ where: { orderId }, select: { status: true } });
   if (existing.length === 0) return 'NONE';
   if (existing.every((row) => row.status === to)) return 'ALREADY_DONE';

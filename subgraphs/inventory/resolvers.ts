@@ -1,5 +1,6 @@
 import { requireAdmin, requireService } from '../../platform/authorization.js';
 import { badInput } from '../../platform/errors.js';
+import { liveEvent, type LiveEnd } from '../../platform/liveQueue.js';
 import { isUuid, requireUuid } from '../../platform/ids.js';
 import type { GraphQLResolverMap } from '../../platform/subgraph.js';
 import * as catalog from './catalog.js';
@@ -9,6 +10,8 @@ import * as reservations from './reservations.js';
 
 /** The only service allowed to hold and settle stock. */
 const ORDERS_SERVICE = 'orders';
+/** Products one productAvailabilityChanged may watch. */
+const MAX_WATCHED_PRODUCTS = 100;
 
 export const resolvers: GraphQLResolverMap<InventoryContext> = {
   Query: {
@@ -29,18 +32,23 @@ export const resolvers: GraphQLResolverMap<InventoryContext> = {
       requireAdmin(context.caller);
       return catalog.updateProduct(context.prisma, requireUuid(id, 'id'), input);
     },
-    restock(_parent, { productId, quantity }: { productId: string; quantity: number }, context) {
+    async restock(_parent, { productId, quantity }: { productId: string; quantity: number }, context) {
       requireAdmin(context.caller);
-      return catalog.restock(context.prisma, requireUuid(productId, 'productId'), quantity);
+      const product = await catalog.restock(context.prisma, requireUuid(productId, 'productId'), quantity);
+      context.live.changed([product.id]);
+      return product;
     },
     deleteProduct(_parent, { id }: { id: string }, context) {
       requireAdmin(context.caller);
       return catalog.deleteProduct(context.prisma, requireUuid(id, 'id'));
     },
 
-    reserveStock(_parent, { orderId, lines }: { orderId: string; lines: reservations.ReservationLine[] }, context) {
+    async reserveStock(_parent, { orderId, lines }: { orderId: string; lines: reservations.ReservationLine[] }, context) {
       requireService(context.caller, ORDERS_SERVICE);
-      return reservations.reserveStock(context.prisma, orderId, lines, context.reservations, context.deadline);
+      const reserved = await reservations.reserveStock(context.prisma, orderId, lines, context.reservations, context.deadline);
+      // A retry that found the reservation made changes nothing; its watchers hear of it once more, harmlessly.
+      context.live.changed(reserved.map((line) => line.productId));
+      return reserved;
     },
     confirmReservation(_parent, { orderId }: { orderId: string }, context) {
       requireService(context.caller, ORDERS_SERVICE);
@@ -48,11 +56,22 @@ export const resolvers: GraphQLResolverMap<InventoryContext> = {
     },
     releaseReservation(_parent, { orderId, unconfirmedOnly }: { orderId: string; unconfirmedOnly?: boolean | null }, context) {
       requireService(context.caller, ORDERS_SERVICE);
-      return reservations.releaseReservation(context.prisma, orderId, context.deadline, { unconfirmedOnly: unconfirmedOnly ?? false });
+      return reservations.releaseReservation(context.prisma, orderId, context.deadline, { unconfirmedOnly: unconfirmedOnly ?? false, changed: context.live.changed });
     },
     commitReservation(_parent, { orderId }: { orderId: string }, context) {
       requireService(context.caller, ORDERS_SERVICE);
-      return reservations.commitReservation(context.prisma, orderId, context.deadline);
+      return reservations.commitReservation(context.prisma, orderId, context.deadline, context.live.changed);
+    },
+  },
+
+  Subscription: {
+    productAvailabilityChanged: {
+      // Public, like the catalogue.
+      subscribe(_parent: unknown, { ids }: { ids: string[] }, context: InventoryContext) {
+        if (ids.length === 0 || ids.length > MAX_WATCHED_PRODUCTS) throw badInput(`Watch 1 to ${MAX_WATCHED_PRODUCTS} products.`, 'ids');
+        return context.live.watch([...new Set(ids.map((id) => requireUuid(id, 'ids').toLowerCase()))]);
+      },
+      resolve: (event: Product | LiveEnd, _args: unknown, context: InventoryContext) => liveEvent(event, context),
     },
   },
 

@@ -8,7 +8,7 @@ import { Counter, Histogram } from 'prom-client';
 import type { OrderEvent } from '../../platform/events.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { isUniqueViolation } from '../../platform/prismaErrors.js';
-import type { PrismaClient } from './generated/prisma/client.js';
+import type { Notification, PrismaClient } from './generated/prisma/client.js';
 import { createKeyedQueue, type KeyedQueue } from './keyedQueue.js';
 import { render } from './templates.js';
 
@@ -37,8 +37,8 @@ export function createEventIntake(options: {
   /** How long an event waits for an earlier one of its order before it is applied anyway. */
   orderWaitMs: number;
   metrics: Metrics;
-  /** Called after a notification was stored, so the sender picks it up at once. */
-  onApplied?: () => void;
+  /** Called after a notification was stored (committed), so the sender and the subscribers hear of it at once. */
+  onApplied?: (notification: Notification) => void;
 }): EventIntake {
   const received = new Counter({ name: 'order_events_received_total', help: 'Order events received, by outcome', labelNames: ['outcome'], registers: [options.metrics.registry] });
   const deadLettered = new Counter({ name: 'order_events_dead_lettered_total', help: 'Order events given up on after the last delivery, put on the dead-letter subject (NATS)', registers: [options.metrics.registry] });
@@ -52,6 +52,7 @@ export function createEventIntake(options: {
   return {
     async apply(prisma, event, { force = false } = {}) {
       const message = render(event);
+      let stored: Notification | undefined;
       const outcome = await prisma.$transaction(async (tx): Promise<EventOutcome> => {
         // One order at a time: two deliveries of its events cannot both pass the checks below.
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${event.orderId}, 4))`;
@@ -77,7 +78,7 @@ export function createEventIntake(options: {
             update: { lastSequence: event.sequence },
           });
         }
-        await tx.notification.create({
+        stored = await tx.notification.create({
           data: {
             userId: event.data.userId,
             eventId: event.id,
@@ -98,7 +99,7 @@ export function createEventIntake(options: {
       received.inc({ outcome });
       if (outcome === 'APPLIED') {
         lag.observe(Math.max(0, Date.now() - Date.parse(event.occurredAt)) / 1000);
-        options.onApplied?.();
+        options.onApplied?.(stored!);
       }
       return outcome;
     },

@@ -2,6 +2,7 @@ import { canActFor, requireService, requireUser } from '../../platform/authoriza
 import { badInput, codedError, ErrorCode, forbidden, notFound, refusingRequest } from '../../platform/errors.js';
 import { InvalidEventError, parseOrderEvent, type OrderEvent } from '../../platform/events.js';
 import { isUuid, requireUuid } from '../../platform/ids.js';
+import { liveEvent, type LiveEnd } from '../../platform/liveQueue.js';
 import { pageSize, toConnection } from '../../platform/pagination.js';
 import { DateTime } from '../../platform/scalars.js';
 import type { GraphQLResolverMap } from '../../platform/subgraph.js';
@@ -48,6 +49,13 @@ export const resolvers: GraphQLResolverMap<NotificationsContext> = {
           }
         }),
       );
+    },
+  },
+
+  Subscription: {
+    notificationAdded: {
+      subscribe: (_parent: unknown, _args: unknown, context: NotificationsContext) => context.live.watch(requireUser(context.caller)),
+      resolve: (event: Notification | LiveEnd, _args: unknown, context: NotificationsContext) => liveEvent(event, context),
     },
   },
 

@@ -15,6 +15,8 @@ import { PrismaClient } from './generated/prisma/client.js';
 import { startNatsConsumer } from './natsConsumer.js';
 import { usersRecipientLookup } from './recipients.js';
 import { resolvers } from './resolvers.js';
+import { createLiveNotifications } from './live.js';
+import { openPubSub } from '../../platform/pubsub.js';
 
 export type NotificationsService = SubgraphService<PrismaClient, NotificationsContext>;
 
@@ -29,14 +31,24 @@ export function createNotificationsService(config: NotificationsConfig, options:
     settings: { intervalMs: config.sendSweepMs, maxAttempts: config.sendMaxAttempts, retryBaseMs: config.sendRetryBaseMs, claimMs: config.sendClaimMs },
     metrics,
   });
-  const intake = createEventIntake({ channel: channel.name, orderWaitMs: config.eventOrderWaitMs, metrics, onApplied: () => sender.kick() });
+  const pubsub = openPubSub(config.natsUrl, 'notifications', log);
+  const live = createLiveNotifications(pubsub, metrics);
+  const intake = createEventIntake({
+    channel: channel.name,
+    orderWaitMs: config.eventOrderWaitMs,
+    metrics,
+    onApplied: (notification) => {
+      sender.kick();
+      live.added(notification);
+    },
+  });
   return bootSubgraph(
     {
       name: 'notifications',
       schemaFile: fromRoot('subgraphs/notifications/schema.graphql'),
       resolvers,
       createPrisma: (adapter) => new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }),
-      createContext: createContextFactory(intake),
+      createContext: createContextFactory(intake, live),
       background(prisma, log) {
         const stopSender = sender.start(prisma, log);
         const { natsUrl, stream } = config.events;
@@ -59,6 +71,6 @@ export function createNotificationsService(config: NotificationsConfig, options:
       },
     },
     config,
-    { ...options, log, metrics },
+    { ...options, log, metrics, pubsub },
   );
 }

@@ -3,7 +3,9 @@ import type { BaseContext } from '../../platform/subgraph.js';
 import type { PendingCaps } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { InventoryClient } from './inventoryClient.js';
+import { createLiveOrders, type LiveOrders } from './live.js';
 import { createLoaders, type OrdersLoaders } from './loaders.js';
+import type { PubSub } from '../../platform/pubsub.js';
 import type { OutboxRelay } from './relay.js';
 
 export interface OrdersContext extends BaseContext {
@@ -12,9 +14,12 @@ export interface OrdersContext extends BaseContext {
   loaders: OrdersLoaders;
   relay: OutboxRelay;
   caps: PendingCaps;
+  live: LiveOrders;
 }
 
 export function createContextFactory(inventory: InventoryClient, relay: OutboxRelay, caps: PendingCaps) {
-  return ({ prisma, metrics }: { prisma: PrismaClient; metrics: Metrics }) =>
-    (base: BaseContext): OrdersContext => ({ ...base, prisma, inventory, relay, caps, loaders: createLoaders(prisma, metrics) });
+  return ({ prisma, metrics, pubsub }: { prisma: PrismaClient; metrics: Metrics; pubsub: PubSub }) => {
+    const live = createLiveOrders(pubsub, metrics);
+    return (base: BaseContext): OrdersContext => ({ ...base, prisma, inventory, relay, caps, live, loaders: createLoaders(prisma, metrics) });
+  };
 }

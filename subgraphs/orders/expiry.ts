@@ -9,6 +9,7 @@ import { ErrorCode } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { InventoryClient } from './inventoryClient.js';
+import type { LiveOrders } from './live.js';
 import { recordTransition } from './outbox.js';
 import type { OutboxRelay } from './relay.js';
 
@@ -18,6 +19,8 @@ export interface ExpiryDeps {
   prisma: PrismaClient;
   inventory: InventoryClient;
   relay: Pick<OutboxRelay, 'kick'>;
+  /** Told after each change, for the order's subscribers (orderUpdated). */
+  live?: Pick<LiveOrders, 'changed'>;
   log: Logger;
 }
 
@@ -39,12 +42,16 @@ export async function expireStalePending(deps: ExpiryDeps, ttlSeconds: number, n
       // CONFLICT: inventory had already sold the stock, so an admin's complete got there
       // first. It is the sale that stands; record it, if that complete has not yet.
       deps.log.info({ orderId: order.id }, 'expired order was sold meanwhile; recording it completed');
-      if (await recordTransition(deps.prisma, order, 'COMPLETED')) deps.relay.kick();
+      if (await recordTransition(deps.prisma, order, 'COMPLETED')) {
+        deps.relay.kick();
+        deps.live?.changed(deps.prisma, order.id, deps.log);
+      }
       continue;
     }
     if (await recordTransition(deps.prisma, order, 'CANCELLED', 'EXPIRED')) {
       expired += 1;
       deps.relay.kick();
+      deps.live?.changed(deps.prisma, order.id, deps.log);
     }
   }
   return expired;

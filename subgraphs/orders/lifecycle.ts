@@ -24,6 +24,7 @@ import type { CancellationReason, Order, OrderItem, PrismaClient } from './gener
 import { mayHaveActed, type InventoryClient, type ReservationOutcome, type ReservedLine } from './inventoryClient.js';
 import { capsOn, checkCaps, holdingsOf, lockCustomer } from './limits.js';
 import { outboxRow, recordTransition } from './outbox.js';
+import type { LiveOrders } from './live.js';
 import type { OutboxRelay } from './relay.js';
 
 export interface LifecycleDeps {
@@ -31,6 +32,8 @@ export interface LifecycleDeps {
   inventory: InventoryClient;
   /** Told after each commit that wrote an event, so it goes out now rather than at the next tick. */
   relay: Pick<OutboxRelay, 'kick'>;
+  /** Told after each commit that changed an order, for its subscribers (orderUpdated). */
+  live?: Pick<LiveOrders, 'changed'>;
   requestId: string;
   /** When the caller stops waiting: calls to inventory get what is left of it. */
   deadline: Deadline;
@@ -100,6 +103,7 @@ export async function placeOrder(deps: LifecycleDeps, buyer: UserCaller, input: 
   }
   if (saved.concurrent) return sameOrder(saved.concurrent, lines);
   deps.relay.kick();
+  deps.live?.changed(prisma, orderId, deps.log);
   try {
     return await confirmOrder(deps, saved.order);
   } catch (error) {
@@ -216,7 +220,10 @@ async function transition(
   if (order.status !== 'PENDING') throw illegalTransition(order.status, to);
   await settleStock();
   const changed = await recordTransition(deps.prisma, order, to, reason);
-  if (changed) deps.relay.kick();
+  if (changed) {
+    deps.relay.kick();
+    deps.live?.changed(deps.prisma, order.id, deps.log);
+  }
   const current = await deps.prisma.order.findUniqueOrThrow({ where: { id: order.id } });
   if (!changed && current.status !== to) throw illegalTransition(current.status, to);
   return current;

@@ -1,5 +1,6 @@
 import { canActFor, requireAdmin, requireUser } from '../../platform/authorization.js';
-import { forbidden } from '../../platform/errors.js';
+import { forbidden, notFound } from '../../platform/errors.js';
+import { liveEvent, type LiveEnd } from '../../platform/liveQueue.js';
 import { isUuid, requireUuid } from '../../platform/ids.js';
 import { pageSize, toConnection } from '../../platform/pagination.js';
 import type { GraphQLResolverMap } from '../../platform/subgraph.js';
@@ -7,6 +8,7 @@ import { DateTime } from '../../platform/scalars.js';
 import type { OrdersContext } from './context.js';
 import type { Order, OrderItem, OrderStatus } from './generated/prisma/client.js';
 import * as lifecycle from './lifecycle.js';
+import type { LiveOrder } from './live.js';
 import { listOrders, orderCursor, orderWhere, readCursor } from './queries.js';
 
 interface PageArgs {
@@ -50,10 +52,28 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
     },
   },
 
+  Subscription: {
+    orderUpdated: {
+      // A customer watches their own orders (or one of them); an admin any order, or all.
+      async subscribe(_parent: unknown, { id }: { id?: string | null }, context: OrdersContext) {
+        const caller = requireUser(context.caller);
+        let orderId: string | null = null;
+        if (id != null) {
+          orderId = requireUuid(id, 'id').toLowerCase();
+          if (!(await loadVisibleOrder(context, orderId))) throw notFound('Order', id);
+        }
+        return context.live.watch(caller, orderId);
+      },
+      resolve: (event: LiveOrder | LiveEnd, _args: unknown, context: OrdersContext) => liveEvent(event, context),
+    },
+  },
+
   Order: {
     __resolveReference: (reference: { id: string }, context: OrdersContext) => loadVisibleOrder(context, reference.id),
     user: (order: Order) => ({ __typename: 'User', id: order.userId }),
-    items: (order: Order, _args: unknown, { loaders }: OrdersContext) => loaders.itemsByOrderId.load(order.id),
+    // A live event brings its items along: an event costs no statement here.
+    items: (order: Order | LiveOrder, _args: unknown, { loaders }: OrdersContext) =>
+      'liveItems' in order ? order.liveItems : loaders.itemsByOrderId.load(order.id),
   },
 
   OrderItem: {

@@ -14,6 +14,7 @@ import { expireStalePending } from './expiry.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { httpPublisher, natsPublisher } from './eventPublishers.js';
 import { createInventoryClient } from './inventoryClient.js';
+import { publishOrderChange } from './live.js';
 import { createOutboxRelay, type OutboxRelay } from './relay.js';
 import { resolvers } from './resolvers.js';
 import { seedDemoOrders } from './seed.js';
@@ -47,12 +48,13 @@ export async function createOrdersService(config: OrdersConfig, options: { datab
       createContext: createContextFactory(inventory, relay, config.pendingCaps),
       seed: config.seedDemoData ? seedDemoOrders : undefined,
       close: () => inventory.close(),
-      background(prisma, log) {
+      background(prisma, log, { pubsub }) {
         // The order sweeper: reservations placeOrder could not confirm, then orders PENDING for too long.
+        const live = { changed: (client: PrismaClient, orderId: string, logger: Logger) => publishOrderChange(pubsub, client, orderId, logger) };
         sweep = async () => {
-          const settled = await confirmUnconfirmed({ prisma, inventory, relay, log });
+          const settled = await confirmUnconfirmed({ prisma, inventory, relay, live, log });
           if (settled > 0) log.info({ orders: settled }, 'confirmed orders left unconfirmed');
-          const expired = await expireStalePending({ prisma, inventory, relay, log }, config.pendingOrderTtlSeconds);
+          const expired = await expireStalePending({ prisma, inventory, relay, live, log }, config.pendingOrderTtlSeconds);
           if (expired > 0) log.info({ orders: expired, ttlSeconds: config.pendingOrderTtlSeconds }, 'cancelled PENDING orders past their TTL');
         };
         const stopSweeper = runPeriodically('order sweeper', config.confirmSweepMs, () => sweep(), log);
