@@ -1,5 +1,6 @@
 // The gateway's settings, read once at start-up.
 import { envBool, envInt, envOptional, envString, envUrl, readPlatformConfig, type PlatformConfig } from '../platform/config.js';
+import { readMetricsPort } from '../platform/metrics.js';
 import { fromRoot } from '../platform/paths.js';
 import type { SubgraphCallOptions } from './dataSource.js';
 import type { QueryLimits } from './queryLimits.js';
@@ -9,6 +10,8 @@ export interface GatewayConfig {
   platform: PlatformConfig;
   port: number;
   host: string;
+  /** Where /metrics is served (platform/metrics.ts readMetricsPort). */
+  metricsPort: number | null | undefined;
   supergraphPath: string;
   /** Per-subgraph URL overrides of supergraph.yaml's routing_url (by subgraph name). */
   subgraphUrls: Record<string, string>;
@@ -29,10 +32,12 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     const url = envUrl(env, `${name.toUpperCase()}_URL`, ['http:', 'https:']);
     if (url) subgraphUrls[name] = url;
   }
+  const platform = readPlatformConfig(env);
   return {
-    platform: readPlatformConfig(env),
+    platform,
     port: envInt(env, 'GATEWAY_PORT', 4000, { max: 65535 }),
     host: envString(env, 'HOST', '127.0.0.1'),
+    metricsPort: readMetricsPort(env, 'GATEWAY_METRICS_PORT', platform.production),
     supergraphPath: envString(env, 'SUPERGRAPH_PATH', fromRoot('supergraph.graphql')),
     subgraphUrls,
     subgraphCalls: {

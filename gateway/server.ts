@@ -11,6 +11,7 @@ import { serveHttp, stringifyResult, type RunningServer } from '../platform/http
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
 import { storableStringsPlugin } from '../platform/inputHygiene.js';
+import { operationResolutionPlugin } from '../platform/operationResolution.js';
 import { createRateLimitStore } from '../platform/rateLimit.js';
 import { requestLogPlugin } from '../platform/requestLog.js';
 import type { GatewayConfig } from './config.js';
@@ -61,6 +62,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
     formatError: createErrorFormatter({ production, onUnexpected: (error) => log.error({ err: error }, 'unexpected error') }),
     plugins: [
       ...(queryLimits.plugins as ApolloServerPlugin<GatewayContext>[]),
+      operationResolutionPlugin<GatewayContext>(),
       limits.loginPlugin,
       storableStringsPlugin<GatewayContext>(),
       requestLogPlugin<GatewayContext>(log, metrics),
@@ -83,6 +85,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
           corsOrigin: corsPolicy({ production, extraOrigins: config.corsOrigins }),
           compressFrom: config.compression ? COMPRESS_FROM_CHARS : undefined,
           metrics: metrics.registry,
+          metricsPort: config.metricsPort,
         },
         port,
         host,

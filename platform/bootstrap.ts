@@ -9,7 +9,7 @@ import { ConfigError, envBool, envInt, envString, envUrl, readPlatformConfig, ty
 import { openDatabase, type Database } from './database.js';
 import { fromRoot } from './paths.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, readMetricsPort, type Metrics } from './metrics.js';
 import { isUpToDate, migrate } from './migrator.js';
 import { readWorkers } from './service.js';
 import type { RunningServer } from './http.js';
@@ -37,6 +37,8 @@ export interface SubgraphSettings {
   migrationsDir: string;
   port: number;
   host: string;
+  /** Where /metrics is served (platform/metrics.ts readMetricsPort). */
+  metricsPort: number | null | undefined;
   seedDemoData: boolean;
 }
 
@@ -45,9 +47,11 @@ export function readSubgraphSettings(env: Record<string, string | undefined>, na
   const databaseUrl = envUrl(env, `${prefix}_DATABASE_URL`, ['postgres:', 'postgresql:']);
   // The embedded database lives inside one process; workers need a shared server.
   if (!databaseUrl && readWorkers(env) > 1) throw new ConfigError('WORKERS', `above 1 needs ${prefix}_DATABASE_URL: the embedded PGlite belongs to one process.`);
+  const platform = readPlatformConfig(env);
   return {
-    platform: readPlatformConfig(env),
+    platform,
     port: envInt(env, `${prefix}_PORT`, defaultPort, { max: 65535 }),
+    metricsPort: readMetricsPort(env, `${prefix}_METRICS_PORT`, platform.production),
     host: envString(env, 'HOST', '127.0.0.1'),
     databaseUrl,
     dataDir: path.resolve(envString(env, 'DATA_DIR', fromRoot('data')), name),
@@ -111,6 +115,7 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
       tokens,
       createContext: definition.createContext({ prisma, tokens, metrics }),
       metrics,
+      metricsPort: settings.metricsPort,
       async ready() {
         await prisma.$queryRawUnsafe('SELECT 1');
         // Once every migration is seen applied it stays so for this process's life.

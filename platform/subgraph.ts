@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import { serveHttp, stringifyResult, type RequestInfo, type RunningServer } from './http.js';
 import type { Metrics } from './metrics.js';
 import { entityRepresentationsPlugin, storableStringsPlugin } from './inputHygiene.js';
+import { operationResolutionPlugin } from './operationResolution.js';
 import { requestLogPlugin } from './requestLog.js';
 
 export type { GraphQLResolverMap };
@@ -34,6 +35,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   createContext(base: BaseContext): TContext;
   ready(): Promise<boolean>;
   metrics: Metrics;
+  /** Where /metrics is served (see HttpOptions.metricsPort). */
+  metricsPort?: number | null;
 }
 
 export interface SubgraphServer<TContext extends BaseContext> {
@@ -63,6 +66,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
+      operationResolutionPlugin<TContext>(),
       storableStringsPlugin<TContext>(),
       entityRepresentationsPlugin<TContext>(schema),
       requestLogPlugin<TContext>(log, options.metrics),
@@ -89,7 +93,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     apollo,
     contextFor: (caller) => contextFor(caller),
     listen: (port, host) =>
-      serveHttp({ apollo, context: contextFromRequest, ready: options.ready, log, metrics: options.metrics.registry }, port, host),
+      serveHttp({ apollo, context: contextFromRequest, ready: options.ready, log, metrics: options.metrics.registry, metricsPort: options.metricsPort }, port, host),
   };
 }
 

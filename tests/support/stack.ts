@@ -33,7 +33,7 @@ export interface Stack {
   /** SQL statements sent by each subgraph so far. */
   statements(): { users: number; inventory: number; orders: number; notifications: number };
   /** Another gateway in front of the same subgraphs, with `env` on top of the test settings. */
-  addGateway(env: Record<string, string>): Promise<{ url: string; gateway: Gateway }>;
+  addGateway(env: Record<string, string>): Promise<{ url: string; metricsUrl?: string; gateway: Gateway }>;
   stop(): Promise<void>;
 }
 
@@ -72,7 +72,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const addGateway = async (env: Record<string, string>) => {
     const gateway = await createGateway(readGatewayConfig({ ...TEST_ENV, ...options.env, ...env }), { supergraphSdl });
     gateways.push(gateway);
-    return { url: (await gateway.listen(0, '127.0.0.1')).url, gateway };
+    const running = await gateway.listen(0, '127.0.0.1');
+    return { url: running.url, metricsUrl: running.metricsUrl, gateway };
   };
   const { url: gatewayUrl, gateway } = await addGateway({});
 
