@@ -1,6 +1,7 @@
 // The users subgraph's settings, read once at start-up.
 import { readSubgraphSettings, type SubgraphSettings } from '../../platform/bootstrap.js';
 import { ConfigError, envInt, envString } from '../../platform/config.js';
+import type { KdfSettings } from './kdfQueue.js';
 
 export const DEV_ADMIN_EMAIL = 'admin@example.com';
 export const DEV_ADMIN_PASSWORD = 'admin-password';
@@ -10,6 +11,8 @@ export interface UsersConfig extends SubgraphSettings {
   adminPassword: string;
   /** Sign-in attempts per account per LOGIN_WINDOW_SECONDS before it is throttled; 0 turns it off. */
   loginAttemptsPerAccount: number;
+  /** How many password hashes run at once and how many may wait (kdfQueue.ts). */
+  passwordHashing: KdfSettings;
 }
 
 /** The window in which failed sign-ins for one account are counted. */
@@ -29,5 +32,10 @@ export function readUsersConfig(env: Record<string, string | undefined> = proces
     adminEmail: adminEmail.toLowerCase(),
     adminPassword,
     loginAttemptsPerAccount: envInt(env, 'LOGIN_ATTEMPTS_PER_ACCOUNT', 10, { max: 10_000 }),
+    passwordHashing: {
+      // libuv runs four threads for all its work: two of them at most for password hashes.
+      concurrency: envInt(env, 'PASSWORD_HASH_CONCURRENCY', 2, { min: 1, max: 64 }),
+      queueLength: envInt(env, 'PASSWORD_HASH_QUEUE', 16, { max: 10_000 }),
+    },
   };
 }
