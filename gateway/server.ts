@@ -14,6 +14,7 @@ import { storableStringsPlugin } from '../platform/inputHygiene.js';
 import { operationResolutionPlugin } from '../platform/operationResolution.js';
 import { createRateLimitStore } from '../platform/rateLimit.js';
 import { requestLogPlugin } from '../platform/requestLog.js';
+import { TrustedProxies } from './clientAddress.js';
 import type { GatewayConfig } from './config.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
 import { corsPolicy } from './cors.js';
@@ -63,7 +64,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
     plugins: [
       ...(queryLimits.plugins as ApolloServerPlugin<GatewayContext>[]),
       operationResolutionPlugin<GatewayContext>(),
-      limits.loginPlugin,
+      limits.signInPlugin,
       storableStringsPlugin<GatewayContext>(),
       requestLogPlugin<GatewayContext>(log, metrics),
       // No HTTP cache in front of the gateway reads cache hints (platform/subgraph.ts).
@@ -72,6 +73,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
     ],
   });
   const tokens = createTokens(config.platform);
+  const trustedProxies = new TrustedProxies(config.trustedProxies);
   let running: RunningServer | undefined;
   return {
     apollo,
@@ -80,7 +82,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
         {
           apollo,
           log,
-          context: (info) => createGatewayContext(tokens, limits, config.rateLimits.trustProxyHops, info),
+          context: (info) => createGatewayContext(tokens, limits, trustedProxies, info),
           ready: async () => true,
           corsOrigin: corsPolicy({ production, extraOrigins: config.corsOrigins }),
           compressFrom: config.compression ? COMPRESS_FROM_CHARS : undefined,
