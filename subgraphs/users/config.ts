@@ -36,6 +36,8 @@ export function readUsersConfig(env: Record<string, string | undefined> = proces
       // libuv runs four threads for all its work: two of them at most for password hashes.
       concurrency: envInt(env, 'PASSWORD_HASH_CONCURRENCY', 2, { min: 1, max: 64 }),
       queueLength: envInt(env, 'PASSWORD_HASH_QUEUE', 16, { max: 10_000 }),
+      // Well inside the gateway's SUBGRAPH_TIMEOUT_MS (10 s): a refusal, never a timeout.
+      maxWaitMs: envInt(env, 'PASSWORD_HASH_MAX_WAIT_MS', 2000, { min: 10, max: 60_000 }),
     },
   };
 }

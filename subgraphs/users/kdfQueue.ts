@@ -3,7 +3,9 @@
 // hashes by the hundred, every sign-in behind it waits into the gateway's timeout, and the
 // threads that file, DNS and gzip work also run on are taken. So at most `concurrency` run
 // at once, at most `queueLength` wait behind them, and a sign-in or sign-up past that is
-// refused at once as busy: a fast answer the client can retry, never a slow one.
+// refused at once as busy: a fast answer the client can retry, never a slow one. A hash
+// takes ten times longer on a saturated machine, so a place in the queue is also given up
+// (busy) after `maxWaitMs`: the wait stays bounded in time, not only in places.
 import { Counter } from 'prom-client';
 import type { Metrics } from '../../platform/metrics.js';
 import { passwordChecksBusy } from './errors.js';
@@ -15,6 +17,8 @@ export interface KdfSettings {
   concurrency: number;
   /** Password hashes waiting for a turn before more are refused. */
   queueLength: number;
+  /** How long one may wait for its turn before it is refused. */
+  maxWaitMs: number;
 }
 
 export interface KdfQueue {
@@ -22,7 +26,7 @@ export interface KdfQueue {
   run<T>(purpose: KdfPurpose, work: () => Promise<T>): Promise<T>;
 }
 
-export function createKdfQueue({ concurrency, queueLength }: KdfSettings, metrics: Metrics): KdfQueue {
+export function createKdfQueue({ concurrency, queueLength, maxWaitMs }: KdfSettings, metrics: Metrics): KdfQueue {
   const runs = new Counter({
     name: 'password_hashes_total',
     help: 'Password hashes run (each logIn that reached the password check, each signUp that hashed one), by purpose',
@@ -37,6 +41,10 @@ export function createKdfQueue({ concurrency, queueLength }: KdfSettings, metric
   });
   let running = 0;
   const waiting: (() => void)[] = [];
+  const refuse = (purpose: KdfPurpose) => {
+    refused.inc({ purpose });
+    return passwordChecksBusy();
+  };
 
   return {
     async run(purpose, work) {
@@ -44,10 +52,19 @@ export function createKdfQueue({ concurrency, queueLength }: KdfSettings, metric
         running += 1;
       } else if (waiting.length < queueLength) {
         // The finishing run hands its turn straight to the first in line (see below).
-        await new Promise<void>((resolve) => waiting.push(resolve));
+        await new Promise<void>((resolve, reject) => {
+          const turn = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(() => {
+            waiting.splice(waiting.indexOf(turn), 1);
+            reject(refuse(purpose));
+          }, maxWaitMs);
+          waiting.push(turn);
+        });
       } else {
-        refused.inc({ purpose });
-        throw passwordChecksBusy();
+        throw refuse(purpose);
       }
       try {
         runs.inc({ purpose });
