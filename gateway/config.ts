@@ -62,7 +62,7 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
       perUserPerMinute: envInt(env, 'RATE_LIMIT_PER_USER', 600, { max: 1_000_000 }),
       failedLoginsPerIp: envInt(env, 'LOGIN_FAILURES_PER_IP', 50, { max: 1_000_000 }),
       signUpsPerIp: envInt(env, 'SIGNUPS_PER_IP', 20, { max: 1_000_000 }),
-      signInsInFlightPerIp: envInt(env, 'SIGN_IN_CONCURRENCY_PER_IP', 4, { max: 10_000 }),
+      signInsInFlightPerIp: envInt(env, 'SIGN_IN_CONCURRENCY_PER_IP', 2, { max: 10_000 }),
     },
     // Off where a proxy in front compresses already: twice is CPU for nothing.
     compression: envBool(env, 'COMPRESSION', true),
