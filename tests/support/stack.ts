@@ -20,6 +20,8 @@ export interface GraphQLResponse<T = any> {
 export interface Stack {
   gatewayUrl: string;
   subgraphUrls: { users: string; inventory: string; orders: string; notifications: string };
+  /** Where each process serves /metrics, if anywhere (its own port in development; see `<NAME>_METRICS_PORT`). */
+  metricsUrls: { gateway?: string; users?: string; inventory?: string; orders?: string; notifications?: string };
   users: UsersService;
   inventory: InventoryService;
   orders: OrdersService;
@@ -59,6 +61,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const orders = await bootOrders({ ...options, inventoryUrl: inventoryServer.url, notificationsUrl: notificationsServer.url });
   const ordersServer = await orders.listen(0, '127.0.0.1');
   const subgraphUrls = { users: usersServer.url, inventory: inventoryServer.url, orders: ordersServer.url, notifications: notificationsServer.url };
+  const subgraphMetricsUrls = { users: usersServer.metricsUrl, inventory: inventoryServer.metricsUrl, orders: ordersServer.metricsUrl, notifications: notificationsServer.metricsUrl };
 
   const route = options.gatewayRoute ?? ((_name: string, url: string) => url);
   const subgraphs = await Promise.all(
@@ -75,12 +78,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const running = await gateway.listen(0, '127.0.0.1');
     return { url: running.url, metricsUrl: running.metricsUrl, gateway };
   };
-  const { url: gatewayUrl, gateway } = await addGateway({});
+  const { url: gatewayUrl, metricsUrl: gatewayMetricsUrl, gateway } = await addGateway({});
 
   let adminToken: Promise<string> | undefined;
   const stack: Stack = {
     gatewayUrl,
     subgraphUrls,
+    metricsUrls: { gateway: gatewayMetricsUrl, ...subgraphMetricsUrls },
     users,
     inventory,
     orders,
