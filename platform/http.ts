@@ -96,7 +96,14 @@ export async function serveHttp<TContext extends BaseContext>(
     server.listen(port, host, () => resolve());
   });
   const actualPort = (server.address() as AddressInfo).port;
-  const metricsServer = options.metrics && typeof options.metricsPort === 'number' ? await serveMetrics(options.metrics, options.metricsPort, host, log) : undefined;
+  let metricsServer: Server | undefined;
+  if (options.metrics && typeof options.metricsPort === 'number') {
+    // A metrics port that cannot be had (taken, say) fails the start, and leaves nothing listening.
+    metricsServer = await serveMetrics(options.metrics, options.metricsPort, host, log).catch(async (error: unknown) => {
+      await closeGracefully(server, apollo, 0);
+      throw error;
+    });
+  }
   const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : options.metrics && options.metricsPort === undefined ? actualPort : undefined;
   return {
     url: `http://localhost:${actualPort}/graphql`,

@@ -11,6 +11,7 @@ import { readGatewayConfig } from '../gateway/config.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
 import { fromRoot } from '../platform/paths.js';
 import type { UsersService } from '../subgraphs/users/server.js';
+import { freePort } from './support/processes.js';
 import { bootUsers, TEST_ENV } from './support/services.js';
 
 setFlagsFromString('--expose-gc');
@@ -155,5 +156,13 @@ describe('where /metrics is served', () => {
     const separate = await startGateway({ GATEWAY_METRICS_PORT: '0' });
     expect((await fetch(new URL('/metrics', separate.url))).status).toBe(404);
     expect((await fetch(separate.metricsUrl!)).status).toBe(200);
+  });
+
+  it('a metrics port that is taken fails the start, and leaves nothing listening', async () => {
+    const holder = await startGateway({ GATEWAY_METRICS_PORT: '0' });
+    const gateway = await createGateway(readGatewayConfig({ ...TEST_ENV, GATEWAY_METRICS_PORT: new URL(holder.metricsUrl!).port }), { supergraphSdl });
+    const port = await freePort();
+    await expect(gateway.listen(port, '127.0.0.1')).rejects.toThrow(/EADDRINUSE/);
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 });
