@@ -194,9 +194,7 @@ function attacks(): Attack[] {
   return list.map((attack) => ({ ...attack, kind: `${attack.kind} (draw ${next().toFixed(3)})` }));
 }
 
-// RATE_LIMITED: on a busy machine the users service may answer a logIn "busy" rather than
-// keep it waiting for a password hash (PASSWORD_HASH_MAX_WAIT_MS).
-const CLIENT_CODES = new Set(['BAD_REQUEST', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'OUT_OF_STOCK', 'RATE_LIMITED']);
+const CLIENT_CODES = new Set(['BAD_REQUEST', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'OUT_OF_STOCK']);
 // What must never reach a client in production: stacks, files, SQL engine words, hosts.
 const LEAKS = [/\bat .+\.(js|ts):\d+/, /node_modules/, /\bprisma\b/i, /\bP\d{4}\b/, /\bpg\b|postgres/i, /127\.0\.0\.1|localhost/, /\/work\/|\/tmp\//];
 

@@ -17,7 +17,7 @@ const [attacker, signingIn, reading] = ['127.0.0.2', '127.0.0.3', '127.0.0.4'].m
 
 beforeAll(async () => {
   services = await serviceProcesses();
-  await services.start('users'); // PGlite with the demo customers; password hashing at its defaults
+  await services.start('users', { PASSWORD_HASH_MAX_WAIT_MS: '2000' }); // PGlite with the demo customers; password hashing at its defaults
   await services.start('gateway', GATEWAY_DEFAULTS);
 }, 180_000);
 afterAll(async () => {
