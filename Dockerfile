@@ -29,6 +29,6 @@ COPY --from=build /app/subgraphs/inventory/schema.graphql ./subgraphs/inventory/
 COPY --from=build /app/subgraphs/orders/schema.graphql ./subgraphs/orders/
 COPY --from=build /app/subgraphs/notifications/schema.graphql ./subgraphs/notifications/
 USER node
-# The service ports, then each service's metrics port (<NAME>_METRICS_PORT, set by docker-compose.yml).
-EXPOSE 4000 4001 4002 4003 4004 9400 9401 9402 9403 9404
+# The service ports, then the metrics port (<NAME>_METRICS_PORT, 9464 in docker-compose.yml).
+EXPOSE 4000 4001 4002 4003 4004 9464
 CMD ["node", "dist/gateway/index.js"]

@@ -44,7 +44,7 @@ async function serve() {
   const users = new UsersPrisma({ adapter: usersDb.adapter });
   const inventory = new InventoryPrisma({ adapter: inventoryDb.adapter });
   const orders = new OrdersPrisma({ adapter: ordersDb.adapter });
-  const tokens = createTokens(readPlatformConfig());
+  const tokens = createTokens(readPlatformConfig(), null);
   // Like each service: a JSON log line and the request metrics for every request.
   const log = createLogger('baseline');
 

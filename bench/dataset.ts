@@ -7,6 +7,7 @@ import { openDatabase, type Database } from '../platform/database.js';
 import { migrate } from '../platform/migrator.js';
 import { fromRoot } from '../platform/paths.js';
 import { hashPassword } from '../subgraphs/users/passwords.js';
+import { serviceKeysEnv } from '../tests/support/serviceKeys.js';
 
 export const SUBGRAPHS = ['users', 'inventory', 'orders', 'notifications'] as const;
 export type Subgraph = (typeof SUBGRAPHS)[number];
@@ -16,11 +17,11 @@ export const CUSTOMER_PASSWORD = 'bench-password';
 /** The customers whose tokens the load uses (bench-user-1 … -N). */
 export const customerEmail = (n: number) => `bench-user-${n}@example.com`;
 
-/** Secrets and the dev admin every benchmark process is started with (production mode). */
+/** Secrets and the dev admin every benchmark process is started with (production mode); service keys fresh for each run. */
 export const SECRETS = {
   NODE_ENV: 'production',
   JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdefgh',
-  INTERNAL_SECRET: 'bench-only-internal-secret-0123456789abcd',
+  ...serviceKeysEnv(),
   ADMIN_EMAIL: 'bench-admin@example.com',
   ADMIN_PASSWORD: 'bench-admin-password',
 };

@@ -30,7 +30,8 @@ export async function createGatewayContext(
     const token = bearerToken(header);
     if (token) {
       const caller = await tokens.verify(token);
-      // Service credentials are for subgraph-to-subgraph calls only, never for clients.
+      // The gateway holds no service key, so a service token cannot verify here at all;
+      // and should one ever, service credentials are for subgraph-to-subgraph calls only.
       if (caller.kind !== 'user') throw new InvalidTokenError('invalid');
       Object.assign(context, { caller, authorization: header });
     }

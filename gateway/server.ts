@@ -72,7 +72,8 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });
-  const tokens = createTokens(config.platform);
+  // No service identity: the gateway calls no hidden operation, and takes no service token.
+  const tokens = createTokens(config.platform, null);
   const trustedProxies = new TrustedProxies(config.trustedProxies);
   let running: RunningServer | undefined;
   return {

@@ -1,8 +1,10 @@
 // Who is calling: user tokens (issued by the users subgraph, verified by the gateway
-// and again by every subgraph, so a subgraph never trusts a bare header) and
-// service tokens (held only by our own services, for the hidden internal operations).
+// and again by every subgraph, so a subgraph never trusts a bare header) and service
+// tokens (each calling service signs its own with its own Ed25519 key, for the hidden
+// internal operations of one other service; see platform/serviceKeys.ts).
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { PlatformConfig } from './config.js';
+import type { ServiceIdentity } from './serviceKeys.js';
 
 export type Role = 'CUSTOMER' | 'ADMIN';
 
@@ -10,8 +12,9 @@ export type Caller =
   | { kind: 'user'; userId: string; role: Role }
   | { kind: 'service'; service: string };
 
-const INTERNAL_AUDIENCE = 'supergraph-internal';
 const SERVICE_TOKEN_TTL_SECONDS = 300;
+/** Clocks of services on different hosts may differ by this much. */
+const SERVICE_CLOCK_TOLERANCE_SECONDS = 30;
 /** Tokens remembered as verified; a client sends the same one with every request. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
@@ -24,24 +27,19 @@ export class InvalidTokenError extends Error {
 
 export interface Tokens {
   signUser(user: { id: string; role: Role }): Promise<string>;
-  signService(service: string): Promise<string>;
+  /** A token for calling `audience`'s hidden operations as this service; only a service with a signing key has one. */
+  signService(audience: string): Promise<string>;
   /** Verifies a bearer token of either kind; throws InvalidTokenError. */
   verify(token: string): Promise<Caller>;
 }
 
-export function createTokens(config: Pick<PlatformConfig, 'jwtSecret' | 'jwtIssuer' | 'jwtAudience' | 'jwtTtlSeconds' | 'internalSecret'>): Tokens {
+/**
+ * `identity` is the process's own service identity; null (the gateway) accepts no service
+ * token and can make none.
+ */
+export function createTokens(config: Pick<PlatformConfig, 'jwtSecret' | 'jwtIssuer' | 'jwtAudience' | 'jwtTtlSeconds'>, identity: ServiceIdentity | null): Tokens {
   const userKey = new TextEncoder().encode(config.jwtSecret);
-  const serviceKey = new TextEncoder().encode(config.internalSecret);
   const verified = new Map<string, { caller: Caller; expiresAt: number }>();
-
-  async function verifyWith(token: string, key: Uint8Array, audience: string) {
-    try {
-      const { payload } = await jwtVerify(token, key, { issuer: config.jwtIssuer, audience, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
-      return payload;
-    } catch (error) {
-      throw new InvalidTokenError(error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid');
-    }
-  }
 
   return {
     signUser: (user) =>
@@ -54,15 +52,18 @@ export function createTokens(config: Pick<PlatformConfig, 'jwtSecret' | 'jwtIssu
         .setExpirationTime(`${config.jwtTtlSeconds}s`)
         .sign(userKey),
 
-    signService: (service) =>
-      new SignJWT({})
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(service)
-        .setIssuer(config.jwtIssuer)
-        .setAudience(INTERNAL_AUDIENCE)
+    async signService(audience) {
+      const signing = identity?.signing;
+      if (!identity || !signing) throw new Error(`${identity?.self ?? 'This process'} has no service key: it calls no other service's hidden operations.`);
+      return new SignJWT({})
+        .setProtectedHeader({ alg: 'EdDSA', kid: signing.kid })
+        .setIssuer(identity.self)
+        .setSubject(identity.self)
+        .setAudience(audience)
         .setIssuedAt()
         .setExpirationTime(`${SERVICE_TOKEN_TTL_SECONDS}s`)
-        .sign(serviceKey),
+        .sign(signing.privateKey);
+    },
 
     async verify(token) {
       // Checking a signature is an async WebCrypto job, and every process a request
@@ -78,30 +79,62 @@ export function createTokens(config: Pick<PlatformConfig, 'jwtSecret' | 'jwtIssu
   };
 
   async function verifyUncached(token: string): Promise<{ caller: Caller; expiresAt: number }> {
-    // The audience tells which key to check against; a user token can never pass as a
-    // service token because the two are signed with different secrets.
-    const [, body] = token.split('.');
-    const audience = peekAudience(body);
-    if (audience === INTERNAL_AUDIENCE) {
-      const payload = await verifyWith(token, serviceKey, INTERNAL_AUDIENCE);
-      if (!payload.sub) throw new InvalidTokenError('invalid');
-      return { caller: { kind: 'service', service: payload.sub }, expiresAt: payload.exp! * 1000 };
-    }
-    const payload = await verifyWith(token, userKey, config.jwtAudience);
+    // User tokens are known by their audience; anything else can only be a service token
+    // meant for this very service. Each path pins its one algorithm and its own keys, so
+    // neither kind can pass as the other (no alg "none", no HS256 made with a public key).
+    if (peekAudience(token) !== config.jwtAudience) return verifyService(token);
+    const { payload } = await verifying(() => jwtVerify(token, userKey, { issuer: config.jwtIssuer, audience: config.jwtAudience, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] }));
     if (!payload.sub || (payload.role !== 'CUSTOMER' && payload.role !== 'ADMIN')) throw new InvalidTokenError('invalid');
     return { caller: { kind: 'user', userId: payload.sub, role: payload.role }, expiresAt: payload.exp! * 1000 };
+  }
+
+  async function verifyService(token: string): Promise<{ caller: Caller; expiresAt: number }> {
+    if (!identity || identity.trusted.size === 0) throw new InvalidTokenError('invalid');
+    const { self, trusted } = identity;
+    const { payload, protectedHeader } = await verifying(() =>
+      jwtVerify(
+        token,
+        (header) => {
+          const key = trusted.get(header.kid ?? '');
+          if (!key) throw new InvalidTokenError('invalid');
+          return key.publicKey;
+        },
+        {
+          algorithms: ['EdDSA'],
+          audience: self,
+          requiredClaims: ['exp', 'iat', 'iss', 'sub'],
+          maxTokenAge: SERVICE_TOKEN_TTL_SECONDS,
+          clockTolerance: SERVICE_CLOCK_TOLERANCE_SECONDS,
+        },
+      ),
+    );
+    // A key speaks only for its own service, and for no longer than a service token lives.
+    const { service } = trusted.get(protectedHeader.kid!)!;
+    if (payload.iss !== service || payload.sub !== service) throw new InvalidTokenError('invalid');
+    if (payload.exp! - payload.iat! > SERVICE_TOKEN_TTL_SECONDS) throw new InvalidTokenError('invalid');
+    return { caller: { kind: 'service', service }, expiresAt: payload.exp! * 1000 };
+  }
+}
+
+// Private: jose's many reasons become the two a caller is told.
+async function verifying<T>(check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw error;
+    throw new InvalidTokenError(error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid');
   }
 }
 
 /**
- * A service's credential for calling another service's hidden operations: tokens live
- * five minutes, and one is reused until a minute before it ends.
+ * This service's credential for calling `audience`'s hidden operations: tokens live five
+ * minutes, and one is reused until a minute before it ends.
  */
-export function serviceTokenSource(tokens: Tokens, service: string): () => Promise<string> {
+export function serviceTokenSource(tokens: Tokens, audience: string): () => Promise<string> {
   let token: { value: string; renewAt: number } | undefined;
   return async () => {
     if (!token || Date.now() > token.renewAt) {
-      token = { value: await tokens.signService(service), renewAt: Date.now() + (SERVICE_TOKEN_TTL_SECONDS - 60) * 1000 };
+      token = { value: await tokens.signService(audience), renewAt: Date.now() + (SERVICE_TOKEN_TTL_SECONDS - 60) * 1000 };
     }
     return token.value;
   };
@@ -115,8 +148,9 @@ export function bearerToken(header: string | undefined | null): string | undefin
   return match[1];
 }
 
-// Private: only used to choose a key; the verification that follows is what counts.
-function peekAudience(body: string | undefined): unknown {
+// Private: only used to choose how to verify; the verification that follows is what counts.
+function peekAudience(token: string): unknown {
+  const [, body] = token.split('.');
   if (!body) return undefined;
   try {
     return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')).aud;

@@ -17,14 +17,20 @@ export function requireAdmin(caller: Caller | null): UserCaller {
   return user;
 }
 
-/** The hidden service-to-service operations: only the named service may call them. */
+/**
+ * The hidden service-to-service operations: only the named service may call them. A
+ * service never passes requireUser or requireAdmin, so its token buys nothing else.
+ */
 export function requireService(caller: Caller | null, service: string): void {
   if (!caller) throw unauthenticated();
   if (caller.kind !== 'service' || caller.service !== service) throw forbidden(`Only the ${service} service can do this.`);
 }
 
-/** Admins and our own services see everything; a customer sees what is theirs. */
+/**
+ * Admins see everything; a customer sees what is theirs. Services see nothing through
+ * this rule: what one needs to read is granted where it is read, field by field.
+ */
 export function canActFor(caller: Caller | null, userId: string): boolean {
-  if (!caller) return false;
-  return caller.kind === 'service' || caller.role === 'ADMIN' || caller.userId === userId;
+  if (!caller || caller.kind !== 'user') return false;
+  return caller.role === 'ADMIN' || caller.userId === userId;
 }

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics, readMetricsPort, type Metrics } from './metrics.js';
 import { isUpToDate, migrate } from './migrator.js';
 import { readWorkers } from './service.js';
+import { readServiceIdentity, type IdentityRoles, type ServiceIdentity } from './serviceKeys.js';
 import type { RunningServer } from './http.js';
 import {
   countQueries,
@@ -32,9 +33,13 @@ export interface PrismaLike {
 /** What every subgraph reads from the environment, by the naming convention <NAME>_PORT, <NAME>_DATABASE_URL. */
 export interface SubgraphSettings {
   platform: PlatformConfig;
+  /** Its own key (if it calls others) and the keys of the services that may call it. */
+  identity: ServiceIdentity;
   databaseUrl?: string;
   dataDir: string;
   migrationsDir: string;
+  /** How long start-up waits for another instance's migration lock (0: no bound). */
+  migrationLockTimeoutMs: number;
   port: number;
   host: string;
   /** Where /metrics is served (platform/metrics.ts readMetricsPort). */
@@ -42,7 +47,7 @@ export interface SubgraphSettings {
   seedDemoData: boolean;
 }
 
-export function readSubgraphSettings(env: Record<string, string | undefined>, name: string, defaultPort: number): SubgraphSettings {
+export function readSubgraphSettings(env: Record<string, string | undefined>, name: string, defaultPort: number, roles: IdentityRoles = {}): SubgraphSettings {
   const prefix = name.toUpperCase();
   const databaseUrl = envUrl(env, `${prefix}_DATABASE_URL`, ['postgres:', 'postgresql:']);
   // The embedded database lives inside one process; workers need a shared server.
@@ -50,12 +55,14 @@ export function readSubgraphSettings(env: Record<string, string | undefined>, na
   const platform = readPlatformConfig(env);
   return {
     platform,
+    identity: readServiceIdentity(env, name, roles, platform.production),
     port: envInt(env, `${prefix}_PORT`, defaultPort, { max: 65535 }),
     metricsPort: readMetricsPort(env, `${prefix}_METRICS_PORT`, platform.production),
     host: envString(env, 'HOST', '127.0.0.1'),
     databaseUrl,
     dataDir: path.resolve(envString(env, 'DATA_DIR', fromRoot('data')), name),
     migrationsDir: fromRoot(`prisma/${name}/migrations`),
+    migrationLockTimeoutMs: envInt(env, 'MIGRATION_LOCK_TIMEOUT_MS', 60_000, { max: 3_600_000 }),
     // Demo data belongs to the embedded default; a PostgreSQL deployment asks for it.
     seedDemoData: envBool(env, 'SEED_DEMO_DATA', !databaseUrl),
   };
@@ -95,16 +102,19 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
 ): Promise<SubgraphService<TPrisma, TContext>> {
   const log = options.log ?? createLogger(definition.name, settings.platform.logLevel);
   const metrics = options.metrics ?? createMetrics(definition.name);
-  const database = options.database ?? (await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir }));
+  const database = options.database ?? (await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir, applicationName: definition.name }));
   try {
-    const applied = await migrate(database, settings.migrationsDir);
+    const applied = await migrate(database, settings.migrationsDir, {
+      lockTimeoutMs: settings.migrationLockTimeoutMs,
+      onApplying: (name) => log.info({ migration: name, database: database.location }, 'applying migration'),
+    });
     if (applied.length > 0) log.info({ applied, database: database.location }, 'migrations applied');
 
     const prisma = definition.createPrisma(database.adapter);
     const stats = countQueries(prisma, metrics);
     await definition.seed?.(prisma, log);
 
-    const tokens = createTokens(settings.platform);
+    const tokens = createTokens(settings.platform, settings.identity);
     let migrated = false;
     const server = createSubgraphServer<TContext>({
       name: definition.name,

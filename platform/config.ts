@@ -55,7 +55,7 @@ export function envUrl(env: Env, name: string, protocols: string[]): string | un
   return raw;
 }
 
-/** Settings every process shares: the run mode and the token secrets. */
+/** Settings every process shares: the run mode and how user tokens are signed. */
 export interface PlatformConfig {
   production: boolean;
   logLevel: string;
@@ -63,7 +63,6 @@ export interface PlatformConfig {
   jwtIssuer: string;
   jwtAudience: string;
   jwtTtlSeconds: number;
-  internalSecret: string;
   /** How long a stopping process lets requests in flight finish before cutting them. */
   shutdownGraceMs: number;
   /** Where rate-limit counts are shared between instances; unset keeps them in memory. */
@@ -72,19 +71,21 @@ export interface PlatformConfig {
 }
 
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789';
-export const DEV_INTERNAL_SECRET = 'dev-only-internal-secret-change-me-01234';
 
 export function readPlatformConfig(env: Env = process.env): PlatformConfig {
   const production = env.NODE_ENV === 'production';
-  const jwtSecret = envString(env, 'JWT_SECRET', production ? undefined : DEV_JWT_SECRET);
-  const internalSecret = envString(env, 'INTERNAL_SECRET', production ? undefined : DEV_INTERNAL_SECRET);
-  for (const [name, value, devDefault] of [
-    ['JWT_SECRET', jwtSecret, DEV_JWT_SECRET],
-    ['INTERNAL_SECRET', internalSecret, DEV_INTERNAL_SECRET],
-  ] as const) {
-    if (value.length < 32) throw new ConfigError(name, 'must be at least 32 characters long.');
-    if (production && value === devDefault) throw new ConfigError(name, 'is the documented development default; set a secret of your own in production.');
+  // One shared secret used to sign every service's calls, so whoever held it (the gateway
+  // included) could speak as any service; a deployment that still sets it has not moved
+  // to the per-service keys, and would otherwise start on development keys or not at all.
+  if (envOptional(env, 'INTERNAL_SECRET') !== undefined) {
+    throw new ConfigError(
+      'INTERNAL_SECRET',
+      'is no longer used: each calling service signs with its own Ed25519 key. Remove it and set ORDERS_PRIVATE_KEY, NOTIFICATIONS_PRIVATE_KEY, ORDERS_PUBLIC_KEYS and NOTIFICATIONS_PUBLIC_KEYS (`npm run keys` prints a fresh set; see docs/service-identity.md).',
+    );
   }
+  const jwtSecret = envString(env, 'JWT_SECRET', production ? undefined : DEV_JWT_SECRET);
+  if (jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters long.');
+  if (production && jwtSecret === DEV_JWT_SECRET) throw new ConfigError('JWT_SECRET', 'is the documented development default; set a secret of your own in production.');
   return {
     production,
     logLevel: envString(env, 'LOG_LEVEL', env.NODE_ENV === 'test' ? 'silent' : 'info'),
@@ -92,7 +93,6 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
     jwtIssuer: envString(env, 'JWT_ISSUER', 'supergraph'),
     jwtAudience: envString(env, 'JWT_AUDIENCE', 'supergraph-clients'),
     jwtTtlSeconds: envInt(env, 'JWT_TTL_SECONDS', 3600, { min: 60, max: 30 * 24 * 3600 }),
-    internalSecret,
     shutdownGraceMs: envInt(env, 'SHUTDOWN_GRACE_MS', 10_000, { min: 0, max: 600_000 }),
     redisUrl: envUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: envString(env, 'REDIS_KEY_PREFIX', 'supergraph'),

@@ -31,16 +31,22 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Connections in the PostgreSQL pool. */
   poolSize?: number;
+  /** PostgreSQL's application_name for these connections: how pg_stat_activity (and a migration lock's waiter) names us. */
+  applicationName?: string;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.dataDir);
+  return options.url ? openPostgres(options.url, options.poolSize ?? 10, options.applicationName) : openPglite(options.dataDir);
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   const inMemory = !dataDir || dataDir.startsWith('memory://');
   if (!inMemory) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(inMemory ? undefined : dataDir);
+  return pgliteDatabase(await PGlite.create(inMemory ? undefined : dataDir), inMemory ? 'pglite (in memory)' : `pglite ${dataDir}`);
+}
+
+/** A Database over a PGlite the caller opened (tests start theirs from a prepared data directory). */
+export function pgliteDatabase(db: PGlite, location: string): Database {
   const session: SqlSession = {
     query: async (sql, params) => (await db.query(sql, params)).rows as never[],
     exec: async (script) => {
@@ -49,15 +55,15 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   };
   return {
     kind: 'pglite',
-    location: inMemory ? 'pglite (in memory)' : `pglite ${dataDir}`,
+    location,
     adapter: new PrismaPGlite(db),
     withSession: (work) => work(session),
     close: () => db.close(),
   };
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+async function openPostgres(url: string, poolSize: number, applicationName: string | undefined): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: applicationName });
   // An idle client that loses its server must not crash the process; the next
   // query gets a fresh connection and its own error.
   pool.on('error', () => {});

@@ -1,8 +1,8 @@
 // The JetStream stream both sides of the order events use when NATS_URL is set. Either
 // side may start first, so both make sure the stream exists (adding it is idempotent when
-// the configuration matches). Events live in the stream for a week: a consumer that was
-// down for days still finds them.
-import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+// the configuration matches) and has every subject (events and dead letters). Events live
+// in the stream for a week: a consumer that was down for days still finds them.
+import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from './logger.js';
 import { streamSubjects } from './events.js';
@@ -26,7 +26,7 @@ export async function connectEventStream(url: string, stream: string, name: stri
     }
   })();
   const manager = await jetstreamManager(nats);
-  await ensureStream(manager, stream);
+  await ensureStream(manager, stream, log);
   return {
     nats,
     manager,
@@ -36,7 +36,7 @@ export async function connectEventStream(url: string, stream: string, name: stri
   };
 }
 
-async function ensureStream(manager: JetStreamManager, stream: string): Promise<void> {
+async function ensureStream(manager: JetStreamManager, stream: string, log: Logger): Promise<void> {
   const config = {
     name: stream,
     subjects: streamSubjects(stream),
@@ -45,16 +45,25 @@ async function ensureStream(manager: JetStreamManager, stream: string): Promise<
     max_age: nanos(RETENTION_MS),
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
   };
+  let existing: StreamInfo;
   try {
-    await manager.streams.info(stream);
+    existing = await manager.streams.info(stream);
   } catch {
     try {
       await manager.streams.add(config);
+      return;
     } catch (error) {
       // The other side added it at the same moment.
-      await manager.streams.info(stream).catch(() => {
+      existing = await manager.streams.info(stream).catch(() => {
         throw error;
       });
     }
+  }
+  // A stream made by an earlier version lacks the dead-letter subjects: add them, keeping
+  // whatever else an operator gave it.
+  const missing = config.subjects.filter((subject) => !existing.config.subjects?.includes(subject));
+  if (missing.length > 0) {
+    await manager.streams.update(stream, { ...existing.config, subjects: [...(existing.config.subjects ?? []), ...missing] });
+    log.info({ stream, added: missing }, 'event stream subjects updated');
   }
 }

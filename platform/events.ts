@@ -81,6 +81,14 @@ export function parseOrderEvent(text: string): OrderEvent {
   return event as OrderEvent;
 }
 
+/**
+ * The most bytes of events one delivery carries (the relay's batches): half of the
+ * notifications service's 1 MiB request limit and of NATS's default 1 MiB max payload,
+ * which leaves room for the envelope (the GraphQL document, JSON escaping, headers). An
+ * event bigger than this goes alone.
+ */
+export const MAX_EVENT_BATCH_BYTES = 512 * 1024;
+
 /** JetStream naming: one stream of order events, a subject per order. */
 export interface EventStreamSettings {
   natsUrl?: string;
@@ -89,7 +97,11 @@ export interface EventStreamSettings {
 }
 
 export const orderSubject = (stream: string, orderId: string) => `${stream}.order.${orderId}`;
-export const streamSubjects = (stream: string) => [`${stream}.order.*`];
+/** What consumers read: the order events, never the dead letters beside them. */
+export const orderSubjects = (stream: string) => `${stream}.order.*`;
+/** Where a consumer puts an event it gave up on (in the same stream, kept as long). */
+export const deadLetterSubject = (stream: string, orderId: string) => `${stream}.dead.${orderId}`;
+export const streamSubjects = (stream: string) => [orderSubjects(stream), `${stream}.dead.*`];
 
 /** NATS_URL (unset: events go over HTTP) and NATS_STREAM, read the same way by both sides. */
 export function readEventStreamSettings(env: Record<string, string | undefined>): EventStreamSettings {

@@ -1,14 +1,17 @@
 // `npm start`: installs and builds if needed, then runs the four subgraphs and the
 // gateway as separate processes, waits until each answers /ready, and prints where to
-// query. Ctrl-C stops them all cleanly (each closes its database). The gateway starts
+// query. A process that dies later is restarted while the others keep serving
+// (scripts/supervisor.mjs); Ctrl-C or SIGTERM stops them all cleanly (each closes its
+// database) and cancels any restart still pending. The gateway starts
 // once the subgraphs are ready: listening earlier, it would take a query sent during
 // their start-up (a first run initialises four databases) as subgraphs failing, and its
 // circuit breakers would refuse that subgraph for a few seconds more.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { node24, prepare, root } from './prepare.mjs';
+import { Supervisor } from './supervisor.mjs';
 
-const READY_TIMEOUT_MS = 120_000;
+// A bound for a process that hangs at start-up, not a speed: on a loaded 2-core machine
+// one PGlite database took 47 s to create, and a first start creates four at once.
+const READY_TIMEOUT_MS = 300_000;
 const STOP_TIMEOUT_MS = 15_000;
 const env = process.env;
 
@@ -37,52 +40,23 @@ prepare();
 // (docs/performance.md). The same flag is in package.json's start:* and docker-compose.yml.
 const NODE_FLAGS = ['--max-semi-space-size=16'];
 
-let stopping = false;
-const children = [];
-function launch(service) {
-  const child = spawn(node24, [...NODE_FLAGS, service.entry], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const label = `\x1b[${service.color}m${service.name.padEnd(13)}\x1b[0m|`;
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => console.log(`${label} ${line}`));
-  }
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    console.error(`${service.name} exited (${signal ?? `code ${code}`}); stopping the others.`);
+const supervisor = new Supervisor({
+  node: node24,
+  nodeFlags: NODE_FLAGS,
+  cwd: root,
+  env: childEnv,
+  onStartupFailure: (error) => {
+    console.error(error.message);
     void stopAll(1);
-  });
-  children.push({ ...service, child });
-  return service;
-}
+  },
+});
 
-async function waitReady(service) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${service.port}/ready`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${service.name} was not ready on port ${service.port} after ${READY_TIMEOUT_MS / 1000} s`);
-}
-
+let stopping = false;
 async function stopAll(exitCode) {
   if (stopping) return;
   stopping = true;
-  const exits = children
-    .filter(({ child }) => child.exitCode === null && child.signalCode === null)
-    .map(({ child }) => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }));
-  const timer = setTimeout(() => {
-    console.error(`Still running after ${STOP_TIMEOUT_MS / 1000} s: killing what is left.`);
-    exitCode = 1;
-    children.forEach(({ child }) => child.kill('SIGKILL'));
-  }, STOP_TIMEOUT_MS);
-  const codes = await Promise.all(exits);
-  clearTimeout(timer);
-  if (codes.some((code) => code !== 0)) exitCode = 1;
-  process.exit(exitCode);
+  const clean = await supervisor.stop(STOP_TIMEOUT_MS);
+  process.exit(clean ? exitCode : 1);
 }
 
 process.on('SIGINT', () => void stopAll(0));
@@ -91,14 +65,16 @@ process.on('SIGTERM', () => void stopAll(0));
 const gatewayService = services.find((service) => service.name === 'gateway');
 const subgraphs = services.filter((service) => service !== gatewayService);
 try {
-  await Promise.all(subgraphs.map(launch).map(waitReady));
-  if (!stopping) await waitReady(launch(gatewayService));
+  await Promise.all(subgraphs.map((service) => supervisor.start(service, READY_TIMEOUT_MS)));
+  if (!stopping) await supervisor.start(gatewayService, READY_TIMEOUT_MS);
 } catch (error) {
-  console.error(error.message);
+  if (!stopping) console.error(error.message);
   await stopAll(1);
 }
-const gateway = `http://localhost:${gatewayService.port}/graphql`;
-console.log(`
+if (!stopping) {
+  const gateway = `http://localhost:${gatewayService.port}/graphql`;
+  console.log(`
   Supergraph ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${gateway}
   Open it in a browser for Apollo Sandbox. Ctrl-C stops everything.
 `);
+}

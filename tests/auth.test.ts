@@ -7,7 +7,7 @@ import { createTokens, InvalidTokenError } from '../platform/auth.js';
 import { readPlatformConfig } from '../platform/config.js';
 
 const config = readPlatformConfig({});
-const tokens = createTokens(config);
+const tokens = createTokens(config, null);
 const key = new TextEncoder().encode(config.jwtSecret);
 
 const userToken = (claims: { exp?: number }) => {

@@ -9,6 +9,33 @@ import { parse, printSchema } from 'graphql';
 import { CompositionError, composeSupergraph, readSupergraphConfig } from '../gateway/composition.js';
 import { fromRoot } from '../platform/paths.js';
 
+const SUBGRAPHS = ['users', 'inventory', 'orders', 'notifications'] as const;
+
+/**
+ * The real subgraph schemas copied into a fresh directory with one of them broken by
+ * `edit`, composed; answers the CompositionError's message and where `needle` (a piece
+ * of the broken text) sits in the broken file, as "file:line:column".
+ */
+async function compositionErrorFor(broken: (typeof SUBGRAPHS)[number], edit: (sdl: string) => string, needle: string) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'compose-'));
+  let config = 'subgraphs:\n';
+  const texts: Record<string, string> = {};
+  for (const name of SUBGRAPHS) {
+    const sdl = await readFile(fromRoot('subgraphs', name, 'schema.graphql'), 'utf8');
+    texts[name] = name === broken ? edit(sdl) : sdl;
+    await writeFile(path.join(dir, `${name}.graphql`), texts[name]);
+    config += `  ${name}:\n    routing_url: http://localhost/${name}\n    schema: { file: ./${name}.graphql }\n`;
+  }
+  await writeFile(path.join(dir, 'supergraph.yaml'), config);
+  const error = await composeSupergraph(await readSupergraphConfig(path.join(dir, 'supergraph.yaml'))).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(CompositionError);
+  const where = (name: string, piece: string) => {
+    const before = texts[name].slice(0, texts[name].indexOf(piece)).split('\n');
+    return `${path.join(dir, `${name}.graphql`)}:${before.length}:${before[before.length - 1].length + 1}`;
+  };
+  return { message: (error as Error).message, at: where(broken, needle), where };
+}
+
 describe('composing supergraph.yaml', () => {
   it('composes the four subgraphs', async () => {
     const subgraphs = await readSupergraphConfig(fromRoot('supergraph.yaml'));
@@ -74,6 +101,31 @@ describe('composing supergraph.yaml', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'compose-'));
     await writeFile(path.join(dir, 'broken.graphql'), 'type Query { oops');
     await writeFile(path.join(dir, 'supergraph.yaml'), 'subgraphs:\n  broken:\n    routing_url: http://x\n    schema: { file: ./broken.graphql }\n');
-    await expect(composeSupergraph(await readSupergraphConfig(path.join(dir, 'supergraph.yaml')))).rejects.toThrow(/subgraph "broken"/);
+    await expect(composeSupergraph(await readSupergraphConfig(path.join(dir, 'supergraph.yaml')))).rejects.toThrow(
+      /subgraph "broken": Syntax Error: Expected ":", found <EOF>\.\n +in \S*broken\.graphql:1:18$/,
+    );
+  });
+});
+
+describe('a composition error of the real subgraphs', () => {
+  it('names the subgraph, the field and where it is in the file, for an unknown type', async () => {
+    const { message, at } = await compositionErrorFor('orders', (sdl) => sdl.replace('items: [OrderItem!]!', 'items: [OrderLine!]!'), 'OrderLine!');
+    expect(message).toBe(`Composition failed:\n  - subgraph "orders": Unknown type OrderLine [INVALID_GRAPHQL]\n      Order.items in ${at}`);
+  });
+
+  it('names both subgraphs and each declaration of a field that only one of them may resolve', async () => {
+    const { message, where } = await compositionErrorFor(
+      'orders',
+      (sdl) => sdl.replace('type Product @key(fields: "id", resolvable: false) {\n  id: ID!\n', 'type Product @key(fields: "id", resolvable: false) {\n  id: ID!\n  name: String!\n'),
+      'name: String!',
+    );
+    expect(message).toContain('  - subgraphs "inventory", "orders": Non-shareable field "Product.name" is resolved from multiple subgraphs');
+    expect(message).toContain(`[INVALID_FIELD_SHARING]\n      Product.name in ${where('inventory', 'name: String!')}\n      Product.name in ${where('orders', 'name: String!')}`);
+  });
+
+  it('names the subgraph whose public field refers to an internal type, though composition does not', async () => {
+    const { message, at } = await compositionErrorFor('inventory', (sdl) => sdl.replace('reserved: Int!', 'reserved: ReservationOutcome!'), 'reserved: ReservationOutcome!');
+    expect(message).toContain('  - subgraph "inventory": Type "ReservationOutcome" is @inaccessible but is referenced by "Product.reserved"');
+    expect(message).toContain(`\n      Product.reserved in ${at}`);
   });
 });

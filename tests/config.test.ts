@@ -7,8 +7,9 @@ import { createErrorFormatter } from '../platform/errors.js';
 import { fromRoot } from '../platform/paths.js';
 import { readOrdersConfig } from '../subgraphs/orders/config.js';
 import { DEV_ADMIN_PASSWORD, readUsersConfig } from '../subgraphs/users/config.js';
+import { serviceKeysEnv } from './support/serviceKeys.js';
 
-const SECRETS = { JWT_SECRET: 'a'.repeat(40), INTERNAL_SECRET: 'b'.repeat(40) };
+const SECRETS = { JWT_SECRET: 'a'.repeat(40), ...serviceKeysEnv() };
 
 describe('configuration', () => {
   it('works with no variables at all in development', () => {
@@ -31,6 +32,7 @@ describe('configuration', () => {
     ['a database URL of another kind', { USERS_DATABASE_URL: 'mysql://x' }, /USERS_DATABASE_URL must use postgres:/],
     ['a short secret', { JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32/],
     ['a boolean that is not one', { SEED_DEMO_DATA: 'maybe' }, /SEED_DEMO_DATA must be true or false/],
+    ['a migration lock wait that is not milliseconds', { MIGRATION_LOCK_TIMEOUT_MS: '1m' }, /MIGRATION_LOCK_TIMEOUT_MS must be an integer/],
   ])('stops on %s with a message naming the variable', (_case, env, message) => {
     expect(() => readUsersConfig(env)).toThrow(ConfigError);
     expect(() => readUsersConfig(env)).toThrow(message);

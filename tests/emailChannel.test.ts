@@ -85,7 +85,7 @@ async function placed(): Promise<string> {
 /** The order's notification once the sender is done with it (SENT or FAILED). */
 async function settled(orderId: string) {
   const note = () => notifications.prisma.notification.findFirstOrThrow({ where: { orderId } });
-  await waitFor('the notification sent or given up', async () => (await note()).deliveryStatus !== 'PENDING', { timeoutMs: 15_000, everyMs: 25 });
+  await waitFor('the notification sent or given up', async () => ['SENT', 'FAILED'].includes((await note()).deliveryStatus), { timeoutMs: 15_000, everyMs: 25 });
   return note();
 }
 

@@ -5,15 +5,16 @@
 // must still answer /health; and no database may have changed by a single row.
 // Deterministic: HOSTILE_SEED picks the sequence (a failure prints it).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import type { Database } from '../platform/database.js';
+import { serviceKeysEnv } from './support/serviceKeys.js';
 import { startStack, type Stack } from './support/stack.js';
+import { snapshotAll } from './support/tables.js';
 
 const SEED = Number(process.env.HOSTILE_SEED ?? 20261122);
 const ADMIN_PASSWORD = 'hostile-test-admin-password';
 const PRODUCTION = {
   NODE_ENV: 'production',
   JWT_SECRET: 'hostile-test-jwt-secret-0123456789abcdef',
-  INTERNAL_SECRET: 'hostile-test-internal-secret-0123456789ab',
+  ...serviceKeysEnv(),
   ADMIN_EMAIL: 'admin@example.com',
   ADMIN_PASSWORD,
   SEED_DEMO_DATA: 'true',
@@ -236,19 +237,7 @@ function problemsWith(attack: Attack, reply: { status: number; text: string }): 
   return problems;
 }
 
-/** Row count and a checksum of every table of a database, to prove nothing changed. */
-function snapshot(database: Database): Promise<Record<string, string>> {
-  return database.withSession(async (session) => {
-    const tables = await session.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
-    const result: Record<string, string> = {};
-    for (const { name } of tables) {
-      const [row] = await session.query<{ rows: string; sum: string | null }>(`SELECT count(*)::text AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM "${name}" t`);
-      result[name] = `${row!.rows} rows, ${row!.sum}`;
-    }
-    return result;
-  });
-}
-const snapshots = () => Promise.all([stack.users.database, stack.inventory.database, stack.orders.database, stack.notifications.database].map(snapshot));
+const snapshots = () => snapshotAll([stack.users, stack.inventory, stack.orders, stack.notifications]);
 
 it(`answers a few hundred generated bad requests with well-formed errors, stays up, and changes nothing (seed ${SEED})`, async () => {
   const before = await snapshots();

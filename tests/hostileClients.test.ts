@@ -8,13 +8,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { clientFrom, type Client, type Reply } from './support/clients.js';
+import { serviceKeysEnv } from './support/serviceKeys.js';
 import { startStack, type Stack } from './support/stack.js';
-import { tableSnapshot } from './support/tableSnapshots.js';
+import { snapshotAll } from './support/tables.js';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
   JWT_SECRET: 'hostile-clients-jwt-secret-0123456789abc',
-  INTERNAL_SECRET: 'hostile-clients-internal-secret-01234567',
+  ...serviceKeysEnv(),
   ADMIN_EMAIL: 'admin@example.com',
   ADMIN_PASSWORD: 'hostile-clients-admin-password',
   SEED_DEMO_DATA: 'true',
@@ -51,7 +52,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const snapshots = () => Promise.all([stack.users.database, stack.inventory.database, stack.orders.database, stack.notifications.database].map(tableSnapshot));
+const snapshots = () => snapshotAll([stack.users, stack.inventory, stack.orders, stack.notifications]);
 const randomName = () => `N${randomBytes(1000).toString('hex').slice(1)}`;
 const LOG_IN = 'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }';
 const SIGN_UP = 'mutation($i: SignUpInput!) { signUp(input: $i) { token } }';

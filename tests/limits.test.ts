@@ -109,7 +109,6 @@ describe('query limits', () => {
     const production = await stack.addGateway({
       NODE_ENV: 'production',
       JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef',
-      INTERNAL_SECRET: 'test-only-internal-secret-0123456789abcd',
     });
     const introspection = await post(production.url, { query: '{ __schema { types { name } } }' });
     expect(introspection.status).toBe(400);

@@ -108,6 +108,19 @@ describe('receiving order events', () => {
     expect(await outcomes([event('order.completed', orderId)])).toEqual(['DUPLICATE']);
   });
 
+  it('a late order.placed, after its order.cancelled went ahead without it, still makes its confirmation (once)', async () => {
+    const orderId = randomUUID();
+    const placed = event('order.placed', orderId);
+    // The cancellation waited past EVENT_ORDER_WAIT_MS for its predecessor, and was applied.
+    const cancelled = event('order.cancelled', orderId, { occurredAt: new Date(Date.now() - 10 * 60_000).toISOString() });
+    expect(await outcomes([cancelled])).toEqual(['APPLIED']);
+    expect(await outcomes([placed])).toEqual(['APPLIED']);
+    expect((await stored()).map((note) => note.kind)).toEqual(['order.cancelled', 'order.placed']);
+    // Idempotency stays by event id: true redeliveries of either make nothing.
+    expect(await outcomes([placed, cancelled])).toEqual(['DUPLICATE', 'DUPLICATE']);
+    expect(await stored()).toHaveLength(2);
+  });
+
   it('stops waiting for a predecessor that never comes (an order from before events existed)', async () => {
     const old = event('order.cancelled', randomUUID(), { occurredAt: new Date(Date.now() - 10 * 60_000).toISOString() });
     expect(await outcomes([old])).toEqual(['APPLIED']);

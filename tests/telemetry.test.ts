@@ -12,6 +12,7 @@ import { createGateway, type Gateway } from '../gateway/server.js';
 import { fromRoot } from '../platform/paths.js';
 import type { UsersService } from '../subgraphs/users/server.js';
 import { freePort } from './support/processes.js';
+import { serviceKeysEnv } from './support/serviceKeys.js';
 import { bootUsers, TEST_ENV } from './support/services.js';
 
 setFlagsFromString('--expose-gc');
@@ -20,7 +21,7 @@ const collectGarbage = runInNewContext('gc') as () => void;
 const PRODUCTION = {
   NODE_ENV: 'production',
   JWT_SECRET: 'telemetry-test-jwt-secret-0123456789abcd',
-  INTERNAL_SECRET: 'telemetry-test-internal-secret-012345678',
+  ...serviceKeysEnv(),
   ADMIN_EMAIL: 'ops@example.com',
   ADMIN_PASSWORD: 'telemetry-test-admin-password',
 };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
 import { DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD } from '../subgraphs/users/config.js';
 import { seedAdmin } from '../subgraphs/users/seed.js';
 import type { UsersService } from '../subgraphs/users/server.js';
@@ -125,10 +126,25 @@ describe('User entities for the gateway', () => {
 
 describe('the seeded admin', () => {
   it('exists with the configured credentials, and seeding again changes nothing', async () => {
-    await seedAdmin(users.prisma, DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD, users.server.contextFor(null).log);
-    await seedAdmin(users.prisma, DEV_ADMIN_EMAIL, 'another password', users.server.contextFor(null).log);
+    await seedAdmin(users.prisma, { email: DEV_ADMIN_EMAIL, password: DEV_ADMIN_PASSWORD, promoteExisting: false }, users.server.contextFor(null).log);
+    await seedAdmin(users.prisma, { email: DEV_ADMIN_EMAIL, password: 'another password', promoteExisting: false }, users.server.contextFor(null).log);
     expect(await users.prisma.user.count()).toBe(1);
     const result = await run(LOG_IN, { email: DEV_ADMIN_EMAIL, password: DEV_ADMIN_PASSWORD });
     expect(await users.tokens.verify(result.data.logIn.token)).toMatchObject({ role: 'ADMIN' });
+  });
+
+  // The same with real processes restarted on their data: tests/adminSeed.test.ts.
+  it.each([
+    [false, 'CUSTOMER', /ADMIN_EMAIL belongs to an existing customer account, which was NOT made admin/],
+    [true, 'ADMIN', /ADMIN_PROMOTE_EXISTING=true: the existing account with ADMIN_EMAIL was made ADMIN/],
+  ])('with promoteExisting %s, an account signed up first with that email ends %s, and a warning says why', async (promoteExisting, role, warning) => {
+    await signUp(DEV_ADMIN_EMAIL, 'the squatter’s password');
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    await seedAdmin(users.prisma, { email: DEV_ADMIN_EMAIL, password: DEV_ADMIN_PASSWORD, promoteExisting }, log);
+    const result = await run(LOG_IN, { email: DEV_ADMIN_EMAIL, password: 'the squatter’s password' });
+    expect(await users.tokens.verify(result.data.logIn.token)).toMatchObject({ role });
+    expect(await users.prisma.user.count()).toBe(1);
+    expect(lines).toEqual([expect.objectContaining({ level: 40, msg: expect.stringMatching(warning) })]);
   });
 });

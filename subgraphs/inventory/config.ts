@@ -12,8 +12,9 @@ export interface InventoryConfig extends SubgraphSettings {
 }
 
 export function readInventoryConfig(env: Record<string, string | undefined> = process.env): InventoryConfig {
+  // Only the orders service holds and settles stock.
   return {
-    ...readSubgraphSettings(env, 'inventory', 4002),
+    ...readSubgraphSettings(env, 'inventory', 4002, { acceptsCallsFrom: ['orders'] }),
     reservationTtlSeconds: envInt(env, 'RESERVATION_TTL_SECONDS', 120, { min: 1, max: 24 * 3600 }),
     reservationMaxWaitMs: envInt(env, 'RESERVATION_MAX_WAIT_MS', 10_000, { min: 1, max: 120_000 }),
     reservationSweepMs: envInt(env, 'RESERVATION_SWEEP_MS', 5000, { min: 50, max: 3_600_000 }),

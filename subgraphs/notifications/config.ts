@@ -15,16 +15,21 @@ export interface NotificationsConfig extends SubgraphSettings {
   /** Attempts before a notification is marked FAILED; retries back off from sendRetryBaseMs, doubling. */
   sendMaxAttempts: number;
   sendRetryBaseMs: number;
+  /** How long a sender holds a notification it is sending (renewed while the send runs). */
+  sendClaimMs: number;
   /** How long an event waits for the ones before it (same order) before it is applied anyway. */
   eventOrderWaitMs: number;
   events: EventStreamSettings;
   /** The durable JetStream consumer this service reads with (instances share it). */
   natsConsumer: string;
+  /** Deliveries of one event before it is dead-lettered (failing) or applied anyway (waiting). */
+  natsMaxDeliver: number;
 }
 
 export function readNotificationsConfig(env: Record<string, string | undefined> = process.env): NotificationsConfig {
+  // Notifications reads addresses from users, and takes order events from orders.
   return {
-    ...readSubgraphSettings(env, 'notifications', 4004),
+    ...readSubgraphSettings(env, 'notifications', 4004, { signs: true, acceptsCallsFrom: ['orders'] }),
     usersUrl: envUrl(env, 'USERS_URL', ['http:', 'https:']) ?? 'http://localhost:4001/graphql',
     usersTimeoutMs: envInt(env, 'USERS_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     smtpUrl: envUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
@@ -32,8 +37,10 @@ export function readNotificationsConfig(env: Record<string, string | undefined> 
     sendSweepMs: envInt(env, 'NOTIFY_SWEEP_MS', 1000, { min: 50, max: 3_600_000 }),
     sendMaxAttempts: envInt(env, 'NOTIFY_MAX_ATTEMPTS', 8, { min: 1, max: 100 }),
     sendRetryBaseMs: envInt(env, 'NOTIFY_RETRY_BASE_MS', 2000, { min: 10, max: 3_600_000 }),
+    sendClaimMs: envInt(env, 'NOTIFY_CLAIM_MS', 60_000, { min: 100, max: 3_600_000 }),
     eventOrderWaitMs: envInt(env, 'EVENT_ORDER_WAIT_MS', 300_000, { min: 0, max: 7 * 86_400_000 }),
     events: readEventStreamSettings(env),
     natsConsumer: envOptional(env, 'NATS_CONSUMER') ?? 'notifications',
+    natsMaxDeliver: envInt(env, 'NATS_MAX_DELIVER', 20, { min: 1, max: 10_000 }),
   };
 }

@@ -1,124 +1,153 @@
-// Sending stored notifications through the channel. A notification is claimed (pushed a
-// minute into the future, so another sender skips it), sent, and recorded SENT; a failed
-// send is tried again after a backoff that doubles (with jitter) and, after the last
-// attempt, recorded FAILED. Its status is on the Notification type and in /metrics.
+// Sending stored notifications through the channel, once. For each notification due, a
+// sender first records its intent (SENDING, the attempt counted, held for `claimMs` under
+// a token of its own) and commits it; only then is the channel called. The hold is renewed
+// while the send runs, however slow, so another sender (another instance) never sends it
+// too. A send that succeeded is recorded SENT, and if that write fails it is retried, not
+// the send. A failed send is tried again after a backoff that doubles (with jitter) and,
+// after the last attempt, recorded FAILED. Only a sender that dies between sending and
+// recording leaves a SENDING row whose hold runs out; that one is sent again (at least
+// once, with the same message id: README, "Channels"). Its status is on the Notification
+// type and in /metrics.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter } from 'prom-client';
+import { backoffMs } from '../../platform/backoff.js';
 import type { Logger } from '../../platform/logger.js';
 import { scrapeTimeGauge, type Metrics } from '../../platform/metrics.js';
-import { kickable, type Kickable } from '../../platform/periodic.js';
+import { databaseWorker, type DatabaseWorker } from '../../platform/periodic.js';
 import type { Channel, Recipient } from './channels.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { RecipientLookup } from './recipients.js';
 
 const BATCH = 20;
-const CLAIM_SECONDS = 60;
 const MAX_BACKOFF_MS = 15 * 60_000;
+/** Retrying the SENT record after a database error: from 100 ms, doubling, at most 5 s apart. */
+const RECORD_RETRY_BASE_MS = 100;
+const RECORD_RETRY_MAX_MS = 5000;
 
 export interface SenderSettings {
   intervalMs: number;
   maxAttempts: number;
   retryBaseMs: number;
+  /** How long a sender holds a notification it is sending; renewed every quarter of it while it is held. */
+  claimMs: number;
 }
 
-export interface NotificationSender {
-  kick(): void;
-  start(prisma: PrismaClient, log: Logger): () => Promise<void>;
-}
+export type NotificationSender = DatabaseWorker<PrismaClient>;
 
-interface Claimed {
+interface Due {
   id: string;
   user_id: string;
   subject: string;
   body: string;
-  delivery_attempts: number;
-}
-
-/** The wait before attempt `attempt + 1`: base × 2^(attempt-1), capped, ±20 % jitter. */
-export function backoffMs(attempt: number, baseMs: number): number {
-  const plain = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(plain * (0.8 + Math.random() * 0.4));
 }
 
 export function createSender(options: { channel: Channel; lookup?: RecipientLookup; settings: SenderSettings; metrics: Metrics }): NotificationSender {
   const { channel, settings } = options;
+  const holdSeconds = settings.claimMs / 1000;
   const sends = new Counter({
     name: 'notification_sends_total',
     help: 'Attempts to send a notification, by channel and outcome (sent, retry, failed)',
     labelNames: ['channel', 'outcome'],
     registers: [options.metrics.registry],
   });
-  let prisma: PrismaClient | undefined;
-  let log: Logger | undefined;
-  scrapeTimeGauge(options.metrics, 'notifications_pending', 'Notifications waiting to be sent', () => prisma?.notification.count({ where: { deliveryStatus: 'PENDING' } }));
-  let runner: Kickable | undefined;
 
-  /** One pass: returns how many notifications it tried to send. */
-  async function sendOnce(): Promise<number> {
-    const db = prisma;
-    if (!db) return 0;
-    const claimed = await db.$queryRaw<Claimed[]>`
-      UPDATE notifications SET next_attempt_at = now() + make_interval(secs => ${CLAIM_SECONDS}), delivery_attempts = delivery_attempts + 1
-      WHERE id IN (
-        SELECT id FROM notifications
-        WHERE delivery_status = 'PENDING' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at LIMIT ${BATCH}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, user_id, subject, body, delivery_attempts`;
-    if (claimed.length === 0) return 0;
+  async function pass(db: PrismaClient, log: Logger, stopping: AbortSignal): Promise<boolean> {
+    // Candidates only: each is taken for real, one at a time, just before its send.
+    const due = await db.$queryRaw<Due[]>`
+      SELECT id, user_id, subject, body FROM notifications
+      WHERE delivery_status IN ('PENDING', 'SENDING') AND next_attempt_at <= now()
+      ORDER BY next_attempt_at LIMIT ${BATCH}`;
+    if (due.length === 0) return false;
     let recipients: Map<string, Recipient> | undefined;
     let lookupError: unknown;
     if (channel.needsAddress && options.lookup) {
       try {
-        recipients = await options.lookup(claimed.map((row) => row.user_id));
+        recipients = await options.lookup(due.map((row) => row.user_id));
       } catch (error) {
         lookupError = error;
       }
     }
-    for (const row of claimed) {
-      try {
+    for (const row of due) {
+      if (stopping.aborted) return false;
+      await sendOne(db, log, stopping, row, () => {
         if (lookupError) throw lookupError;
-        const to = recipients?.get(row.user_id) ?? { userId: row.user_id };
-        await channel.send({ notificationId: row.id, to, subject: row.subject, body: row.body });
-        await db.notification.update({ where: { id: row.id }, data: { deliveryStatus: 'SENT', sentAt: new Date(), nextAttemptAt: null, lastError: null } });
-        sends.inc({ channel: channel.name, outcome: 'sent' });
-      } catch (error) {
-        const reason = (error as Error).message?.slice(0, 500) ?? String(error);
-        const last = row.delivery_attempts >= settings.maxAttempts;
-        await db.notification.update({
-          where: { id: row.id },
-          data: last
-            ? { deliveryStatus: 'FAILED', nextAttemptAt: null, lastError: reason }
-            : { nextAttemptAt: new Date(Date.now() + backoffMs(row.delivery_attempts, settings.retryBaseMs)), lastError: reason },
-        });
-        sends.inc({ channel: channel.name, outcome: last ? 'failed' : 'retry' });
-        log?.warn({ notificationId: row.id, attempt: row.delivery_attempts, err: error }, last ? 'notification could not be sent; giving up' : 'notification not sent; will retry');
-      }
+        return recipients?.get(row.user_id) ?? { userId: row.user_id };
+      });
     }
-    return claimed.length;
+    return due.length === BATCH;
   }
 
-  return {
-    kick: () => runner?.kick(),
-    start(client, logger) {
-      prisma = client;
-      log = logger;
-      // A full batch means more may be waiting: go again at once.
-      const pass = () =>
-        sendOnce().then(
-          (tried) => tried === BATCH,
-          (error: unknown) => {
-            log?.warn({ err: error }, 'notification sender failed; will try again');
-            return false;
-          },
-        );
-      const started = kickable(pass, settings.intervalMs);
-      runner = started;
-      return async () => {
-        runner = undefined;
-        await started.stop();
-        prisma = undefined;
-        await channel.close();
-      };
-    },
-  };
+  // Private: takes one notification (unless another sender has it), sends it and records what happened.
+  async function sendOne(db: PrismaClient, log: Logger, stopping: AbortSignal, row: Due, recipient: () => Recipient): Promise<void> {
+    const token = randomUUID();
+    const [taken] = await db.$queryRaw<{ delivery_attempts: number }[]>`
+      UPDATE notifications
+      SET delivery_status = 'SENDING', delivery_attempts = delivery_attempts + 1,
+          next_attempt_at = now() + make_interval(secs => ${holdSeconds}), claim_token = ${token}::uuid
+      WHERE id = ${row.id}::uuid AND delivery_status IN ('PENDING', 'SENDING') AND next_attempt_at <= now()
+      RETURNING delivery_attempts`;
+    if (!taken) return; // another sender took it first
+    const attempt = taken.delivery_attempts;
+    const renewal = setInterval(() => {
+      db.$executeRaw`
+        UPDATE notifications SET next_attempt_at = now() + make_interval(secs => ${holdSeconds})
+        WHERE id = ${row.id}::uuid AND claim_token = ${token}::uuid AND delivery_status = 'SENDING'`.catch(() => {});
+    }, settings.claimMs / 4);
+    try {
+      try {
+        await channel.send({ notificationId: row.id, to: recipient(), subject: row.subject, body: row.body });
+      } catch (error) {
+        await recordFailure(db, log, row.id, token, attempt, error);
+        return;
+      }
+      // Sent: from here on only the record may be retried, never the send.
+      await recordSent(db, log, stopping, row.id);
+      sends.inc({ channel: channel.name, outcome: 'sent' });
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  // Private: records SENT, retrying the write after a database error (the hold is still
+  // renewed meanwhile). Given up only when the sender stops: the row stays SENDING and is
+  // sent again once its hold runs out, as after a crash.
+  async function recordSent(db: PrismaClient, log: Logger, stopping: AbortSignal, id: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // A row that is gone (deleted meanwhile) has nothing left to record.
+        await db.notification.updateMany({ where: { id }, data: { deliveryStatus: 'SENT', sentAt: new Date(), nextAttemptAt: null, lastError: null, claimToken: null } });
+        if (attempt > 1) log.info({ notificationId: id, writes: attempt }, 'notification recorded SENT after retrying the write');
+        return;
+      } catch (error) {
+        if (attempt === 1) log.warn({ notificationId: id, err: error }, 'notification sent but not recorded; retrying the record, not the send');
+        const stopped = await sleep(backoffMs(attempt, RECORD_RETRY_BASE_MS, RECORD_RETRY_MAX_MS), false, { signal: stopping }).catch(() => true);
+        if (stopped) {
+          log.error({ notificationId: id, err: error }, 'stopping with a sent notification not recorded; it will be sent again');
+          return;
+        }
+      }
+    }
+  }
+
+  // Private: a failed send waits a backoff, or is FAILED after the last attempt; recorded
+  // only while this sender still holds it.
+  async function recordFailure(db: PrismaClient, log: Logger, id: string, token: string, attempt: number, error: unknown): Promise<void> {
+    const reason = (error as Error).message?.slice(0, 500) ?? String(error);
+    const last = attempt >= settings.maxAttempts;
+    await db.notification.updateMany({
+      where: { id, claimToken: token },
+      data: last
+        ? { deliveryStatus: 'FAILED', nextAttemptAt: null, lastError: reason, claimToken: null }
+        : { deliveryStatus: 'PENDING', nextAttemptAt: new Date(Date.now() + backoffMs(attempt, settings.retryBaseMs, MAX_BACKOFF_MS)), lastError: reason, claimToken: null },
+    });
+    sends.inc({ channel: channel.name, outcome: last ? 'failed' : 'retry' });
+    log.warn({ notificationId: id, attempt, err: error }, last ? 'notification could not be sent; giving up' : 'notification not sent; will retry');
+  }
+
+  const worker = databaseWorker<PrismaClient>({ name: 'notification sender', intervalMs: settings.intervalMs, pass, close: () => channel.close() });
+  scrapeTimeGauge(options.metrics, 'notifications_pending', 'Notifications waiting to be sent (or being sent)', () =>
+    worker.database()?.notification.count({ where: { deliveryStatus: { in: ['PENDING', 'SENDING'] } } }),
+  );
+  return worker;
 }

@@ -1,7 +1,9 @@
 // Applying order events: each event makes exactly one notification, however many times it
-// is delivered (its id is unique in the table, and an order's progress says which of its
-// events are done), and one order's events apply in their sequence. Both transports end
-// here: receiveOrderEvents (HTTP) and the JetStream consumer.
+// is delivered (its id is unique in the table), and one order's events apply in their
+// sequence: an event that comes before its predecessor waits (DEFERRED) until it arrives
+// or until the wait is over. A predecessor that arrives after all (a late order.placed,
+// once its order's cancellation went ahead) still makes its notification. Both transports
+// end here: receiveOrderEvents (HTTP) and the JetStream consumer.
 import { Counter, Histogram } from 'prom-client';
 import type { OrderEvent } from '../../platform/events.js';
 import type { Metrics } from '../../platform/metrics.js';
@@ -13,10 +15,16 @@ import { render } from './templates.js';
 export type EventOutcome = 'APPLIED' | 'DUPLICATE' | 'DEFERRED' | 'REJECTED';
 
 export interface EventIntake {
-  /** Applies one event in its own transaction; concurrent deliveries of one order take turns. */
-  apply(prisma: PrismaClient, event: OrderEvent): Promise<EventOutcome>;
+  /**
+   * Applies one event in its own transaction; concurrent deliveries of one order take
+   * turns. `force`: apply it even if an earlier event of its order is missing (the
+   * transport will not bring it again).
+   */
+  apply(prisma: PrismaClient, event: OrderEvent, options?: { force?: boolean }): Promise<EventOutcome>;
   /** Counts an event that could not be parsed. */
   rejected(): void;
+  /** Counts an event given up on and put in the dead letters (NATS). */
+  deadLettered(): void;
   /** Where both transports line events up: by order, a few orders at a time. */
   queue: KeyedQueue;
 }
@@ -33,6 +41,7 @@ export function createEventIntake(options: {
   onApplied?: () => void;
 }): EventIntake {
   const received = new Counter({ name: 'order_events_received_total', help: 'Order events received, by outcome', labelNames: ['outcome'], registers: [options.metrics.registry] });
+  const deadLettered = new Counter({ name: 'order_events_dead_lettered_total', help: 'Order events given up on after the last delivery, put on the dead-letter subject (NATS)', registers: [options.metrics.registry] });
   const lag = new Histogram({
     name: 'event_delivery_lag_seconds',
     help: 'From the order change in the orders service to its notification being stored here',
@@ -41,24 +50,33 @@ export function createEventIntake(options: {
   });
 
   return {
-    async apply(prisma, event) {
+    async apply(prisma, event, { force = false } = {}) {
       const message = render(event);
       const outcome = await prisma.$transaction(async (tx): Promise<EventOutcome> => {
-        // One order at a time: two deliveries of its events cannot both pass the check below.
+        // One order at a time: two deliveries of its events cannot both pass the checks below.
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${event.orderId}, 4))`;
         const progress = await tx.orderEventProgress.findUnique({ where: { orderId: event.orderId } });
         const last = progress?.lastSequence ?? 0;
-        if (event.sequence <= last) return 'DUPLICATE';
+        // This place in the order's sequence is taken: by this very event (a redelivery)
+        // or by another (a second terminal event cannot be applied).
+        if (event.sequence === last) return 'DUPLICATE';
+        // Earlier than the last one applied: a redelivery (its notification exists) or an
+        // event that arrived late, after its successor went ahead without it.
+        if (event.sequence < last && (await tx.notification.findUnique({ where: { eventId: event.id }, select: { id: true } }))) return 'DUPLICATE';
         const age = Date.now() - Date.parse(event.occurredAt);
         // An earlier event of this order is still on its way: ask for this one again later.
         // Past the wait it goes ahead (an order from before events existed has no
         // order.placed to wait for).
-        if (event.sequence > last + 1 && age < options.orderWaitMs) return 'DEFERRED';
-        await tx.orderEventProgress.upsert({
-          where: { orderId: event.orderId },
-          create: { orderId: event.orderId, lastSequence: event.sequence },
-          update: { lastSequence: event.sequence },
-        });
+        if (event.sequence > last + 1 && age < options.orderWaitMs && !force) return 'DEFERRED';
+        // An event older than the last applied one arrived late: it makes its notification,
+        // and the order's progress stays where it is.
+        if (event.sequence > last) {
+          await tx.orderEventProgress.upsert({
+            where: { orderId: event.orderId },
+            create: { orderId: event.orderId, lastSequence: event.sequence },
+            update: { lastSequence: event.sequence },
+          });
+        }
         await tx.notification.create({
           data: {
             userId: event.data.userId,
@@ -87,6 +105,18 @@ export function createEventIntake(options: {
     rejected() {
       received.inc({ outcome: 'REJECTED' });
     },
+    deadLettered() {
+      deadLettered.inc();
+    },
     queue: createKeyedQueue(CONCURRENCY),
   };
+}
+
+/**
+ * Whether this service's database answers at all. After an event failed to apply, it
+ * tells whose fault that was: the event's (it answers), or an outage here that no event
+ * should pay for (it does not).
+ */
+export async function databaseAnswers(prisma: PrismaClient): Promise<boolean> {
+  return prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
 }

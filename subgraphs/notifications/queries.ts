@@ -40,6 +40,7 @@ interface Row {
   next_attempt_at: Date | null;
   sent_at: Date | null;
   last_error: string | null;
+  claim_token: string | null;
 }
 
 export async function notificationsOfUsers(
@@ -73,5 +74,6 @@ export async function notificationsOfUsers(
     nextAttemptAt: row.next_attempt_at,
     sentAt: row.sent_at,
     lastError: row.last_error,
+    claimToken: row.claim_token,
   }));
 }

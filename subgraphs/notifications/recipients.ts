@@ -1,6 +1,6 @@
 // Email addresses come from the users subgraph, which owns them: asked once per batch of
 // notifications through its `_entities` operation with this service's own credential
-// (users answers our services as it answers admins).
+// (users lets this service, and no other, read a user's id, email and name).
 import { serviceTokenSource, type Tokens } from '../../platform/auth.js';
 import type { Recipient } from './channels.js';
 
@@ -9,7 +9,7 @@ const ENTITIES = 'query Recipients($representations: [_Any!]!) { _entities(repre
 export type RecipientLookup = (userIds: string[]) => Promise<Map<string, Recipient>>;
 
 export function usersRecipientLookup(options: { url: string; timeoutMs: number; tokens: Tokens }): RecipientLookup {
-  const serviceToken = serviceTokenSource(options.tokens, 'notifications');
+  const serviceToken = serviceTokenSource(options.tokens, 'users');
   return async (userIds) => {
     const unique = [...new Set(userIds)];
     const response = await fetch(options.url, {

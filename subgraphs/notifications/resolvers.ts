@@ -1,12 +1,12 @@
 import { canActFor, requireService, requireUser } from '../../platform/authorization.js';
-import { badInput, forbidden, notFound } from '../../platform/errors.js';
+import { badInput, codedError, ErrorCode, forbidden, notFound, refusingRequest } from '../../platform/errors.js';
 import { InvalidEventError, parseOrderEvent, type OrderEvent } from '../../platform/events.js';
 import { isUuid, requireUuid } from '../../platform/ids.js';
 import { pageSize, toConnection } from '../../platform/pagination.js';
 import { DateTime } from '../../platform/scalars.js';
 import type { GraphQLResolverMap } from '../../platform/subgraph.js';
 import type { NotificationsContext } from './context.js';
-import type { EventOutcome } from './events.js';
+import { databaseAnswers, type EventOutcome } from './events.js';
 import type { Notification } from './generated/prisma/client.js';
 import { notificationCursor, readCursor } from './queries.js';
 
@@ -36,7 +36,16 @@ export const resolvers: GraphQLResolverMap<NotificationsContext> = {
         events.map(async (text): Promise<{ eventId: string; outcome: EventOutcome }> => {
           const event = readEvent(text, context);
           if (!event) return { eventId: eventIdOf(text), outcome: 'REJECTED' };
-          return { eventId: event.id, outcome: await context.intake.queue.run(event.orderId, () => context.intake.apply(context.prisma, event)) };
+          try {
+            return { eventId: event.id, outcome: await context.intake.queue.run(event.orderId, () => context.intake.apply(context.prisma, event)) };
+          } catch (error) {
+            // Our own database being down is no event's fault: the relay hears "unavailable"
+            // and tries later, holding nothing against the events. Anything else fails the
+            // call, and the relay splits it until this event is alone (and, in the end, parks it).
+            if (!(await databaseAnswers(context.prisma))) throw databaseUnavailable();
+            context.log.error({ err: error, eventId: event.id, orderId: event.orderId }, 'could not apply an order event');
+            throw error;
+          }
         }),
       );
     },
@@ -82,4 +91,9 @@ function eventIdOf(text: string): string {
   } catch {
     return '';
   }
+}
+
+/** HTTP 503 with SUBGRAPH_UNAVAILABLE: this service cannot work now, whatever it is sent. */
+function databaseUnavailable() {
+  return refusingRequest(codedError(ErrorCode.SubgraphUnavailable, 'The notifications database does not answer; try again later.', { subgraph: 'notifications', reason: 'database' }), 503);
 }

@@ -21,12 +21,12 @@ export type NotificationsService = SubgraphService<PrismaClient, NotificationsCo
 export function createNotificationsService(config: NotificationsConfig, options: { database?: Database; log?: Logger } = {}): Promise<NotificationsService> {
   const metrics = createMetrics('notifications');
   const log = options.log ?? createLogger('notifications', config.platform.logLevel);
-  const tokens = createTokens(config.platform);
+  const tokens = createTokens(config.platform, config.identity);
   const channel = config.smtpUrl ? emailChannel({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : logChannel(log);
   const sender = createSender({
     channel,
     lookup: usersRecipientLookup({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, tokens }),
-    settings: { intervalMs: config.sendSweepMs, maxAttempts: config.sendMaxAttempts, retryBaseMs: config.sendRetryBaseMs },
+    settings: { intervalMs: config.sendSweepMs, maxAttempts: config.sendMaxAttempts, retryBaseMs: config.sendRetryBaseMs, claimMs: config.sendClaimMs },
     metrics,
   });
   const intake = createEventIntake({ channel: channel.name, orderWaitMs: config.eventOrderWaitMs, metrics, onApplied: () => sender.kick() });
@@ -45,6 +45,7 @@ export function createNotificationsService(config: NotificationsConfig, options:
               url: natsUrl,
               stream,
               consumer: config.natsConsumer,
+              maxDeliver: config.natsMaxDeliver,
               log,
               intake,
               prisma,

@@ -16,12 +16,17 @@ export interface OrdersConfig extends SubgraphSettings {
   eventsTimeoutMs: number;
   /** How often the outbox relay looks for undelivered events; 0: not in this process. */
   outboxRelayMs: number;
+  /** Deliveries refused on an event's own account before it is parked in outbox_dead_letters. */
+  outboxMaxAttempts: number;
+  /** The wait after an event's first refused delivery; each further one doubles. */
+  outboxRetryBaseMs: number;
   events: EventStreamSettings;
 }
 
 export function readOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
+  // Orders calls inventory (reservations) and notifications (order events over HTTP).
   return {
-    ...readSubgraphSettings(env, 'orders', 4003),
+    ...readSubgraphSettings(env, 'orders', 4003, { signs: true }),
     inventoryUrl: envUrl(env, 'INVENTORY_URL', ['http:', 'https:']) ?? 'http://localhost:4002/graphql',
     inventoryTimeoutMs: envInt(env, 'INVENTORY_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     inventoryBreaker: {
@@ -32,6 +37,8 @@ export function readOrdersConfig(env: Record<string, string | undefined> = proce
     notificationsUrl: envUrl(env, 'NOTIFICATIONS_URL', ['http:', 'https:']) ?? 'http://localhost:4004/graphql',
     eventsTimeoutMs: envInt(env, 'EVENTS_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     outboxRelayMs: envInt(env, 'OUTBOX_RELAY_MS', 1000, { min: 0, max: 3_600_000 }),
+    outboxMaxAttempts: envInt(env, 'OUTBOX_MAX_ATTEMPTS', 10, { min: 1, max: 1000 }),
+    outboxRetryBaseMs: envInt(env, 'OUTBOX_RETRY_BASE_MS', 1000, { min: 10, max: 3_600_000 }),
     events: readEventStreamSettings(env),
   };
 }

@@ -2,19 +2,47 @@
 // to the notifications subgraph's hidden receiveOrderEvents operation (no extra server to
 // run); with NATS_URL they go to a JetStream stream, and any number of consumers read
 // them from there at their own pace.
-import { jetstream } from '@nats-io/jetstream';
+//
+// Each tells apart whose fault a failure is, because the relay acts on it: a transport
+// that cannot be reached (refused, reset, timed out, the consumer's own database down)
+// throws, and nothing is held against the events; a refusal of one event (too large, not
+// readable) is that event's, and counts towards parking it; a call refused as a whole for
+// something in it (BatchRefusedError) is split by the relay until the event is found.
+import { jetstream, JetStreamApiError } from '@nats-io/jetstream';
+import { InvalidArgumentError } from '@nats-io/transport-node';
 import { serviceTokenSource, type Tokens } from '../../platform/auth.js';
+import { ErrorCode } from '../../platform/errors.js';
 import { connectEventStream, type EventStreamConnection } from '../../platform/eventStream.js';
 import { orderSubject, type OrderEvent } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
 
+/** What became of one event in a delivery. */
+export type Delivery =
+  /** Accepted for good (stored by the transport, or applied or known by the consumer). */
+  | { outcome: 'accepted' }
+  /** The consumer asked for it again later (an earlier event of its order is missing). */
+  | { outcome: 'later' }
+  /** The transport could not take it: an outage, not the event's fault. */
+  | { outcome: 'unreachable'; error: unknown }
+  /** Refused on its own account; `final` when trying again cannot help. */
+  | { outcome: 'refused'; reason: string; final: boolean };
+
+/** The consumer refused a call as a whole because of something in it (its size, one bad event). */
+export class BatchRefusedError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'BatchRefusedError';
+  }
+}
+
 export interface EventPublisher {
   transport: 'http' | 'nats';
   /**
-   * Sends events in order; answers, per event, whether it was accepted for good (false:
-   * the consumer asked for it again later). Throws when the transport cannot be reached.
+   * Sends events in order and says, per event, what became of it. Throws
+   * BatchRefusedError when the call was refused as a whole for its content, and any other
+   * error when the transport could not be reached.
    */
-  publish(events: OrderEvent[]): Promise<boolean[]>;
+  publish(events: OrderEvent[]): Promise<Delivery[]>;
   close(): Promise<void>;
 }
 
@@ -25,8 +53,11 @@ interface ReceiveReply {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
+/** Answers that say the consumer cannot work or will not hear us, whatever we send. */
+const NOT_THE_EVENTS = new Set<string>([ErrorCode.SubgraphUnavailable, ErrorCode.Unauthenticated, ErrorCode.Forbidden]);
+
 export function httpPublisher(options: { url: string; timeoutMs: number; tokens: Tokens }): EventPublisher {
-  const serviceToken = serviceTokenSource(options.tokens, 'orders');
+  const serviceToken = serviceTokenSource(options.tokens, 'notifications');
   return {
     transport: 'http',
     async publish(events) {
@@ -36,13 +67,29 @@ export function httpPublisher(options: { url: string; timeoutMs: number; tokens:
         body: JSON.stringify({ query: RECEIVE, variables: { events: events.map((event) => JSON.stringify(event)) } }),
         signal: AbortSignal.timeout(options.timeoutMs),
       });
-      const reply = (await response.json()) as ReceiveReply;
+      if (response.status === 413) throw new BatchRefusedError(`notifications refused the call as too large (HTTP 413, ${events.length} events)`);
+      // Not a GraphQL answer (a proxy's error page): whatever is in front of the consumer is failing.
+      const reply = (await response.json().catch(() => {
+        throw new Error(`notifications answered HTTP ${response.status} without a GraphQL body`);
+      })) as ReceiveReply;
       const receipts = reply.data?.receiveOrderEvents;
-      if (!receipts) throw new Error(`notifications refused the events: ${reply.errors?.[0]?.extensions?.code ?? response.status} ${reply.errors?.[0]?.message ?? ''}`);
+      if (!receipts) {
+        const code = reply.errors?.[0]?.extensions?.code ?? '';
+        const reason = `notifications refused the call: ${code || response.status} ${reply.errors?.[0]?.message ?? ''}`.trim();
+        if (NOT_THE_EVENTS.has(code) || response.status >= 502) throw new Error(reason);
+        throw new BatchRefusedError(reason);
+      }
       const outcome = new Map(receipts.map((receipt) => [receipt.eventId, receipt.outcome]));
-      return events.map((event) => {
-        const answer = outcome.get(event.id);
-        return answer !== undefined && answer !== 'DEFERRED';
+      return events.map((event): Delivery => {
+        switch (outcome.get(event.id)) {
+          case 'APPLIED':
+          case 'DUPLICATE':
+            return { outcome: 'accepted' };
+          case 'REJECTED':
+            return { outcome: 'refused', reason: 'notifications cannot read it (REJECTED)', final: true };
+          default:
+            return { outcome: 'later' };
+        }
       });
     },
     close: async () => {},
@@ -66,11 +113,12 @@ export function natsPublisher(options: { url: string; stream: string; timeoutMs:
       const js = jetstream((await connected()).nats);
       // All at once on one connection: the server stores them in the order they were
       // written, and the batch takes one timeout at most. The event id as Nats-Msg-Id: a
-      // re-send after a lost acknowledgement is stored once.
-      await Promise.all(
-        events.map((event) => js.publish(orderSubject(options.stream, event.orderId), JSON.stringify(event), { msgID: event.id, timeout: options.timeoutMs })),
+      // re-send after a lost acknowledgement is stored once. Each message succeeds or
+      // fails on its own.
+      const settled = await Promise.allSettled(
+        events.map(async (event) => js.publish(orderSubject(options.stream, event.orderId), JSON.stringify(event), { msgID: event.id, timeout: options.timeoutMs })),
       );
-      return events.map(() => true);
+      return settled.map((result): Delivery => (result.status === 'fulfilled' ? { outcome: 'accepted' } : natsFailure(result.reason)));
     },
     async close() {
       const current = connection;
@@ -78,4 +126,14 @@ export function natsPublisher(options: { url: string; stream: string; timeoutMs:
       await current?.then((open) => open.close(), () => {});
     },
   };
+}
+
+// Private: a message the client or the server refuses for what it is (larger than the
+// server's max payload, refused by the stream) is the event's problem; anything else
+// (a timeout, a closed connection, no stream answering) is the transport's.
+function natsFailure(error: unknown): Delivery {
+  if (error instanceof InvalidArgumentError || error instanceof JetStreamApiError) {
+    return { outcome: 'refused', reason: `NATS refused the message: ${(error as Error).message}`, final: false };
+  }
+  return { outcome: 'unreachable', error };
 }

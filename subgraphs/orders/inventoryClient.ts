@@ -51,7 +51,7 @@ export function createInventoryClient(options: { url: string; timeoutMs: number;
     options.resilience,
     options.metrics && { target: 'inventory', metrics: options.metrics },
   );
-  const serviceToken = serviceTokenSource(options.tokens, 'orders');
+  const serviceToken = serviceTokenSource(options.tokens, 'inventory');
 
   async function call<T>(query: string, variables: Record<string, unknown>, requestId: string): Promise<T> {
     try {

@@ -15,7 +15,7 @@ interface PageArgs {
   status?: OrderStatus | null;
 }
 
-/** An order is visible to its buyer, admins and our services; FORBIDDEN to anyone else. */
+/** An order is visible to its buyer and admins; FORBIDDEN to anyone else (services included). */
 async function loadVisibleOrder(context: OrdersContext, id: string): Promise<Order | null> {
   requireUser(context.caller);
   const order = isUuid(id) ? await context.loaders.orderById.load(id.toLowerCase()) : null;

@@ -21,7 +21,7 @@ export type OrdersService = SubgraphService<PrismaClient, OrdersContext> & { rel
 
 export async function createOrdersService(config: OrdersConfig, options: { database?: Database; log?: Logger } = {}): Promise<OrdersService> {
   const metrics = createMetrics('orders');
-  const tokens = createTokens(config.platform);
+  const tokens = createTokens(config.platform, config.identity);
   const inventory = createInventoryClient({
     metrics,
     url: config.inventoryUrl,
@@ -35,8 +35,7 @@ export async function createOrdersService(config: OrdersConfig, options: { datab
     publisher: natsUrl
       ? natsPublisher({ url: natsUrl, stream, timeoutMs: config.eventsTimeoutMs, log })
       : httpPublisher({ url: config.notificationsUrl, timeoutMs: config.eventsTimeoutMs, tokens }),
-    intervalMs: config.outboxRelayMs,
-    timeoutMs: config.eventsTimeoutMs,
+    settings: { intervalMs: config.outboxRelayMs, timeoutMs: config.eventsTimeoutMs, maxAttempts: config.outboxMaxAttempts, retryBaseMs: config.outboxRetryBaseMs },
     metrics,
   });
   const service = await bootSubgraph(

@@ -1,6 +1,6 @@
 // The users subgraph's settings, read once at start-up.
 import { readSubgraphSettings, type SubgraphSettings } from '../../platform/bootstrap.js';
-import { ConfigError, envInt, envString } from '../../platform/config.js';
+import { ConfigError, envBool, envInt, envString } from '../../platform/config.js';
 import type { KdfSettings } from './kdfQueue.js';
 
 export const DEV_ADMIN_EMAIL = 'admin@example.com';
@@ -9,6 +9,11 @@ export const DEV_ADMIN_PASSWORD = 'admin-password';
 export interface UsersConfig extends SubgraphSettings {
   adminEmail: string;
   adminPassword: string;
+  /**
+   * Whether an existing account with ADMIN_EMAIL is made admin. Off by default: emails are
+   * not verified, so that account may belong to whoever signed up with the address first.
+   */
+  adminPromoteExisting: boolean;
   /** Sign-in attempts per account per LOGIN_WINDOW_SECONDS before it is throttled; 0 turns it off. */
   loginAttemptsPerAccount: number;
   /** How many password hashes run at once and how many may wait (kdfQueue.ts). */
@@ -19,7 +24,8 @@ export interface UsersConfig extends SubgraphSettings {
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 
 export function readUsersConfig(env: Record<string, string | undefined> = process.env): UsersConfig {
-  const settings = readSubgraphSettings(env, 'users', 4001);
+  // The notifications service reads email addresses (User entities) for its email channel.
+  const settings = readSubgraphSettings(env, 'users', 4001, { acceptsCallsFrom: ['notifications'] });
   const production = settings.platform.production;
   const adminEmail = envString(env, 'ADMIN_EMAIL', production ? undefined : DEV_ADMIN_EMAIL);
   const adminPassword = envString(env, 'ADMIN_PASSWORD', production ? undefined : DEV_ADMIN_PASSWORD);
@@ -31,6 +37,7 @@ export function readUsersConfig(env: Record<string, string | undefined> = proces
     ...settings,
     adminEmail: adminEmail.toLowerCase(),
     adminPassword,
+    adminPromoteExisting: envBool(env, 'ADMIN_PROMOTE_EXISTING', false),
     loginAttemptsPerAccount: envInt(env, 'LOGIN_ATTEMPTS_PER_ACCOUNT', 10, { max: 10_000 }),
     passwordHashing: {
       // libuv runs four threads for all its work: two of them at most for password hashes.

@@ -10,10 +10,32 @@ import { emailTaken, invalidCredentials, normalizeEmail, signInEmail, validateNa
 import type { User } from './generated/prisma/client.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 
-/** A user's record is visible to that user, to admins and to our own services. */
+/**
+ * The services that read users (as entities, never through a query), and the fields each
+ * needs: notifications, the address and name its email channel writes to. Any other
+ * field, or any other service, is refused.
+ */
+const SERVICE_READS: Readonly<Record<string, ReadonlySet<string>>> = { notifications: new Set(['id', 'email', 'name']) };
+
+/** A user's record is visible to that user and to admins. */
 function assertCanRead(context: UsersContext, userId: string): void {
   if (!context.caller) throw unauthenticated();
   if (!canActFor(context.caller, userId)) throw forbidden('You can only see your own account.');
+}
+
+function assertCanResolve(context: UsersContext, userId: string): void {
+  const caller = context.caller;
+  if (caller?.kind === 'service' && Object.hasOwn(SERVICE_READS, caller.service)) return;
+  assertCanRead(context, userId);
+}
+
+/**
+ * A field outside what the calling service was granted is refused; users and admins pass.
+ * Every User field that no service is granted calls it (a new field needs it too).
+ */
+function assertServiceMayRead(context: UsersContext, field: string): void {
+  const caller = context.caller;
+  if (caller?.kind === 'service' && !SERVICE_READS[caller.service]?.has(field)) throw forbidden(`The ${caller.service} service may not read User.${field}.`);
 }
 
 async function authPayload(context: UsersContext, user: User) {
@@ -75,8 +97,16 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
 
   User: {
     __resolveReference(reference: { id: string }, context: UsersContext) {
-      assertCanRead(context, reference.id);
+      assertCanResolve(context, reference.id);
       return isUuid(reference.id) ? context.loaders.userById.load(reference.id.toLowerCase()) : null;
+    },
+    role(user: User, _args: unknown, context: UsersContext) {
+      assertServiceMayRead(context, 'role');
+      return user.role;
+    },
+    createdAt(user: User, _args: unknown, context: UsersContext) {
+      assertServiceMayRead(context, 'createdAt');
+      return user.createdAt;
     },
   },
 };

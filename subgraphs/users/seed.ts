@@ -1,5 +1,6 @@
-// Start-up seeding: the admin from ADMIN_EMAIL / ADMIN_PASSWORD always, and the demo
-// customers (prisma/users/seed.json) on the embedded default. Both are idempotent.
+// Start-up seeding: the admin from ADMIN_EMAIL / ADMIN_PASSWORD always (created, never
+// taken over), and the demo customers (prisma/users/seed.json) on the embedded default.
+// Both are idempotent.
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../platform/logger.js';
 import { fromRoot } from '../../platform/paths.js';
@@ -11,16 +12,34 @@ interface DemoUsers {
   customers: { id: string; email: string; name: string }[];
 }
 
-/** Creates the admin if missing, or makes the existing account with that email an admin; never resets its password. */
-export async function seedAdmin(prisma: PrismaClient, email: string, password: string, log: Logger): Promise<void> {
+/**
+ * Creates the admin if missing; never resets a password. An existing customer account with
+ * that email is left a customer unless `promoteExisting` says otherwise: emails are not
+ * verified, so whoever signed up first with the address an operator later configures
+ * would otherwise become admin with a password of their own choosing.
+ */
+export async function seedAdmin(prisma: PrismaClient, admin: { email: string; password: string; promoteExisting: boolean }, log: Logger): Promise<void> {
+  const { email } = admin;
   const existing = await prisma.user.findUnique({ where: { email } });
   if (existing?.role === 'ADMIN') return;
-  if (existing) {
-    await prisma.user.update({ where: { email }, data: { role: 'ADMIN' } });
-    log.info({ email }, 'existing account made admin');
+  if (existing && !admin.promoteExisting) {
+    log.warn(
+      { email, userId: existing.id },
+      'ADMIN_EMAIL belongs to an existing customer account, which was NOT made admin: anyone could have signed up with that address. ' +
+        'Choose another ADMIN_EMAIL, or, if you know this account is yours, start once with ADMIN_PROMOTE_EXISTING=true.',
+    );
     return;
   }
-  await prisma.user.create({ data: { email, name: 'Admin', role: 'ADMIN', passwordHash: await hashPassword(password) } });
+  if (existing) {
+    await prisma.user.update({ where: { email }, data: { role: 'ADMIN' } });
+    log.warn(
+      { email, userId: existing.id },
+      'ADMIN_PROMOTE_EXISTING=true: the existing account with ADMIN_EMAIL was made ADMIN, keeping the password it was signed up with. ' +
+        'Unset ADMIN_PROMOTE_EXISTING now.',
+    );
+    return;
+  }
+  await prisma.user.create({ data: { email, name: 'Admin', role: 'ADMIN', passwordHash: await hashPassword(admin.password) } });
   log.info({ email }, 'admin account created');
 }
 

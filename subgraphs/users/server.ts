@@ -24,7 +24,7 @@ export async function createUsersService(config: UsersConfig, options: { databas
       createPrisma: (adapter) => new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }),
       createContext: createContextFactory(loginAttempts, config.passwordHashing),
       async seed(prisma, log) {
-        await seedAdmin(prisma, config.adminEmail, config.adminPassword, log);
+        await seedAdmin(prisma, { email: config.adminEmail, password: config.adminPassword, promoteExisting: config.adminPromoteExisting }, log);
         if (config.seedDemoData) await seedDemoUsers(prisma, log);
       },
       close: () => limits.close(),

@@ -1,8 +1,10 @@
 // Databases for tests: an in-memory PGlite by default; a fresh PostgreSQL database when
 // TEST_POSTGRES_URL is set (CI sets it), created here and dropped after the test file.
 import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { openDatabase, type Database } from '../../platform/database.js';
+import { openDatabase, pgliteDatabase, type Database } from '../../platform/database.js';
+import { migratedTemplate } from './templates.js';
 
 export const postgresUrl = process.env.TEST_POSTGRES_URL;
 export const onPostgres = Boolean(postgresUrl);
@@ -25,9 +27,21 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+export interface TestDatabaseOptions {
+  /**
+   * A subgraph whose migrations the database starts with (PGlite only; on PostgreSQL the
+   * service migrates its fresh database itself, which takes a few milliseconds there).
+   */
+  migratedFor?: string;
+}
+
+export async function createTestDatabase(label: string, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   if (!postgresUrl) {
-    return { open: () => openDatabase({ dataDir: 'memory://' }), drop: async () => {} };
+    const template = options.migratedFor ? await migratedTemplate(options.migratedFor) : undefined;
+    return {
+      open: async () => (template ? pgliteDatabase(await PGlite.create({ loadDataDir: template }), `pglite (in memory, migrated for ${options.migratedFor})`) : openDatabase({ dataDir: 'memory://' })),
+      drop: async () => {},
+    };
   }
   const name = `sg_test_${label}_${randomBytes(4).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE "${name}"`));

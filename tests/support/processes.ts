@@ -1,12 +1,14 @@
 // The services as real Node processes on free ports, as `npm start` and docker-compose run
 // them: for tests that kill, stop or restart one for real.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fromRoot } from '../../platform/paths.js';
 import { NO_RATE_LIMITS } from './services.js';
+import { migratedTemplateFile, SUBGRAPHS } from './templates.js';
 import { waitFor } from './wait.js';
 
 const ENTRIES = {
@@ -18,6 +20,7 @@ const ENTRIES = {
 } as const;
 export type ServiceName = keyof typeof ENTRIES;
 const NAMES = Object.keys(ENTRIES) as ServiceName[];
+const execFileAsync = promisify(execFile);
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -52,6 +55,13 @@ export interface ServiceProcesses {
 /** A group of services sharing one embedded data folder; `env` applies to all of them. */
 export async function serviceProcesses(env: Record<string, string> = {}): Promise<ServiceProcesses> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'supergraph-processes-'));
+  // Each embedded database starts migrated (templates.ts): a process's first start then
+  // skips initdb and the migrations, which took it most of a minute on a loaded machine.
+  for (const subgraph of SUBGRAPHS) {
+    if (env[`${subgraph.toUpperCase()}_DATABASE_URL`]) continue;
+    await mkdir(path.join(dataDir, subgraph));
+    await execFileAsync('tar', ['-xf', await migratedTemplateFile(subgraph), '-C', path.join(dataDir, subgraph)]);
+  }
   const ports = {} as Record<ServiceName, number>;
   const metricsPorts = {} as Record<ServiceName, number>;
   for (const name of NAMES) [ports[name], metricsPorts[name]] = [await freePort(), await freePort()];
@@ -99,14 +109,16 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
       const child = spawn(process.execPath, ['--max-semi-space-size=16', fromRoot(ENTRIES[name])], { env: { ...shared, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
       for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => printed.get(name)!.push(chunk.toString('utf8')));
       running.set(name, child);
-      const deadline = Date.now() + 60_000;
+      // Bounded by readiness: a process that exits fails at once with what it printed; the
+      // bound is only for one that hangs, and leaves a loaded machine room.
+      const deadline = Date.now() + 180_000;
       while (Date.now() < deadline) {
-        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready:\n${printed.get(name)!.join('').slice(-4000)}`);
         const ready = await fetch(`http://127.0.0.1:${ports[name]}/ready`).then((r) => r.ok, () => false);
         if (ready) return child;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      throw new Error(`${name} did not become ready`);
+      throw new Error(`${name} did not become ready in 180 s:\n${printed.get(name)!.join('').slice(-4000)}`);
     },
     output: (name) => printed.get(name)!.join(''),
     async waitForOutput(name, text, timeoutMs = 60_000) {

@@ -8,6 +8,7 @@ import { createNotificationsService, type NotificationsService } from '../../sub
 import { readUsersConfig } from '../../subgraphs/users/config.js';
 import { createUsersService, type UsersService } from '../../subgraphs/users/server.js';
 import type { Database } from '../../platform/database.js';
+import type { Logger } from '../../platform/logger.js';
 import { createTestDatabase } from './databases.js';
 
 // Sweepers run hourly unless a test asks for them: their statements would otherwise land
@@ -42,11 +43,13 @@ export interface BootOptions {
   demoData?: boolean;
   /** Extra environment for the service's config (timeouts, sweep intervals…). */
   env?: Record<string, string>;
+  /** The service's logger (a test that reads what it logs passes its own). */
+  log?: Logger;
 }
 
 /** A subgraph service whose stop() also drops its test database. */
 async function withTestDatabase<S extends { stop(): Promise<void> }>(label: string, boot: (database: Database) => Promise<S>): Promise<S> {
-  const testDatabase = await createTestDatabase(label);
+  const testDatabase = await createTestDatabase(label, { migratedFor: label });
   const service = await boot(await testDatabase.open());
   const stop = service.stop.bind(service);
   service.stop = async () => {
@@ -74,10 +77,10 @@ export function bootOrders(options: BootOptions & { inventoryUrl?: string; notif
     NOTIFICATIONS_URL: options.notificationsUrl ?? 'http://127.0.0.1:9/graphql',
     ...options.env,
   });
-  return withTestDatabase('orders', (database) => createOrdersService(config, { database }));
+  return withTestDatabase('orders', (database) => createOrdersService(config, { database, log: options.log }));
 }
 
 export function bootNotifications(options: BootOptions & { usersUrl?: string } = {}): Promise<NotificationsService> {
   const config = readNotificationsConfig({ ...TEST_ENV, USERS_URL: options.usersUrl ?? 'http://127.0.0.1:9/graphql', ...options.env });
-  return withTestDatabase('notifications', (database) => createNotificationsService(config, { database }));
+  return withTestDatabase('notifications', (database) => createNotificationsService(config, { database, log: options.log }));
 }

@@ -1,8 +1,8 @@
-// Row count and a checksum of every table of a database, to prove that what a test threw
-// at the services changed nothing.
+// Proof that refused requests changed nothing: a row count and checksum of every table.
 import type { Database } from '../../platform/database.js';
 
-export function tableSnapshot(database: Database): Promise<Record<string, string>> {
+/** Row count and a checksum of every table of a database, to prove nothing changed. */
+export function snapshot(database: Database): Promise<Record<string, string>> {
   return database.withSession(async (session) => {
     const tables = await session.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
     const result: Record<string, string> = {};
@@ -13,3 +13,6 @@ export function tableSnapshot(database: Database): Promise<Record<string, string
     return result;
   });
 }
+
+/** Every subgraph's tables at once. */
+export const snapshotAll = (services: { database: Database }[]) => Promise.all(services.map((service) => snapshot(service.database)));
