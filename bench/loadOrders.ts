@@ -101,6 +101,9 @@ async function main() {
   console.log(`placeOrder: ${latencies.length} requests in ${elapsed.toFixed(1)} s, ${(placed / elapsed).toFixed(1)} orders/s placed`);
   console.log(`latency ms: p50 ${percentile(sorted, 50).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)?.toFixed(1)}`);
   console.log('answers:', Object.fromEntries([...outcomes].sort()));
+  if ([...outcomes.keys()].some((key) => key.includes('LIMIT_EXCEEDED'))) {
+    console.log('note: buyers hit the caps on PENDING orders per customer; for load runs start orders with PENDING_ORDERS_PER_CUSTOMER=0 PENDING_UNITS_PER_CUSTOMER=0');
+  }
   if ([...outcomes.keys()].some((key) => key.includes('RATE_LIMITED'))) {
     console.log('note: the gateway rate-limited this run; for load runs start it with RATE_LIMIT_PER_IP=0 RATE_LIMIT_PER_USER=0 SIGNUPS_PER_IP=0');
   }

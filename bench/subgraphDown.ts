@@ -15,7 +15,7 @@ const QUERY = '{ orders(first: 5) { nodes { id user { name } items { product { n
 let proxy: FaultyProxy | undefined;
 const stack = await startStack({
   demoData: true,
-  env: { SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS), BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS) },
+  env: { REQUEST_TIMEOUT_MS: String(TIMEOUT_MS), BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS) },
   gatewayRoute: async (name, url) => (name === 'inventory' ? (proxy = await startFaultyProxy(url)).url : url),
 });
 const token = await stack.adminToken();

@@ -45,7 +45,7 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     supergraphPath: envString(env, 'SUPERGRAPH_PATH', fromRoot('supergraph.graphql')),
     subgraphUrls,
     subgraphCalls: {
-      timeoutMs: envInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 300_000 }),
+      requestTimeoutMs: readRequestTimeout(env),
       retries: envInt(env, 'SUBGRAPH_QUERY_RETRIES', 2, { min: 0, max: 10 }),
       breakerThreshold: envInt(env, 'BREAKER_THRESHOLD', 5, { min: 1, max: 1000 }),
       halfOpenAfterMs: envInt(env, 'BREAKER_HALF_OPEN_MS', 5000, { min: 100, max: 600_000 }),
@@ -85,4 +85,18 @@ function readTrustedProxies(env: Record<string, string | undefined>): Cidr[] {
   } catch (error) {
     throw new ConfigError('TRUSTED_PROXIES', (error as Error).message);
   }
+}
+
+/**
+ * The whole budget of one request, every subgraph call and retry included (each call gets
+ * what is left, docs/deadlines.md). REQUEST_TIMEOUT_MS; SUBGRAPH_TIMEOUT_MS, its name
+ * before budgets flowed downstream (when it bounded each call alone), is still read.
+ */
+function readRequestTimeout(env: Record<string, string | undefined>): number {
+  const range = { min: 100, max: 300_000 };
+  if (envOptional(env, 'SUBGRAPH_TIMEOUT_MS') === undefined) return envInt(env, 'REQUEST_TIMEOUT_MS', 10_000, range);
+  if (envOptional(env, 'REQUEST_TIMEOUT_MS') !== undefined) {
+    throw new ConfigError('SUBGRAPH_TIMEOUT_MS', 'is the old name of REQUEST_TIMEOUT_MS; set only REQUEST_TIMEOUT_MS.');
+  }
+  return envInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, range);
 }

@@ -2,6 +2,7 @@
 // is refused before any subgraph is asked, and counted against the rate limits.
 import type { ServerResponse } from 'node:http';
 import { bearerToken, InvalidTokenError, type Caller, type Tokens } from '../platform/auth.js';
+import type { Deadline } from '../platform/deadline.js';
 import { refusingRequest, unauthenticated } from '../platform/errors.js';
 import type { RequestInfo } from '../platform/http.js';
 import { clientAddress, type TrustedProxies } from './clientAddress.js';
@@ -16,6 +17,8 @@ export interface GatewayContext {
   clientIp: string;
   /** Runs `callback` once the answer is sent or the connection is gone, whatever happened in between. */
   whenAnswered(callback: () => void): void;
+  /** The request's whole budget (REQUEST_TIMEOUT_MS) from its arrival; each subgraph call gets what is left (set by server.ts). */
+  deadline?: Deadline;
 }
 
 export async function createGatewayContext(

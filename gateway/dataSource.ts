@@ -1,10 +1,12 @@
 // How the gateway calls a subgraph: it forwards the caller's bearer token (each subgraph
-// verifies it again, so reaching a subgraph directly gains nothing) and the request id;
-// each subgraph has a timeout and a circuit breaker, and queries (never mutations) are
-// retried when the connection failed (refused, reset), not when the subgraph was too slow:
-// a second wait for a hung subgraph only doubles the client's. A subgraph that cannot be
-// reached, or answers with something that is not a GraphQL response, becomes a coded
-// error that names it.
+// verifies it again, so reaching a subgraph directly gains nothing), the request id and
+// what is left of the request's budget (platform/deadline.ts), and waits for the answer
+// only that long; each subgraph has a circuit breaker, and queries (never mutations) are
+// retried when the connection failed (refused, reset) and the budget has room, not when
+// the subgraph was too slow: a second wait for a hung subgraph only doubles the client's.
+// A subgraph that cannot be reached, or answers with something that is not a GraphQL
+// response, becomes a coded error that names it; for a mutation that may have reached the
+// subgraph, the error says its outcome is unknown (retry with the same idempotency key).
 //
 // This is the gateway's whole GraphQLDataSource, not a RemoteGraphQLDataSource subclass:
 // Apollo's class builds node-fetch Headers and a Request (URL parsing included) on every
@@ -12,6 +14,7 @@
 // (docs/performance.md), and its hooks had to be bent to keep hosts out of errors.
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GraphQLError } from 'graphql';
+import { BUDGET_HEADER, Deadline, DEFAULT_BUDGET_MS } from '../platform/deadline.js';
 import { codedError, ErrorCode } from '../platform/errors.js';
 import { BrokenCircuitError, createCallPolicy, type CallPolicy, type ResilienceOptions } from '../platform/resilience.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -19,13 +22,24 @@ import type { GatewayContext } from './context.js';
 import type { Fetcher, FetcherResponse } from './subgraphFetcher.js';
 
 export interface SubgraphCallOptions extends ResilienceOptions {
-  timeoutMs: number;
+  /** The whole budget of one client request (REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
 }
 
 type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
+type Reason = 'timeout' | 'unreachable' | 'circuit_open';
 
 const isUnavailable = (error: unknown) => (error as GraphQLError)?.extensions?.code === ErrorCode.SubgraphUnavailable;
 const isTimeout = (error: unknown) => (error as Error)?.name === 'TimeoutError';
+/** Connection errors that prove the request never reached the subgraph. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const neverSent = (error: unknown) => NEVER_SENT.has((error as { code?: string })?.code ?? '');
+
+/**
+ * Calls not made because the request's budget was spent before them: the subgraph is not
+ * to blame, so they do not count against its circuit.
+ */
+const notAttempted = new WeakSet<object>();
 
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   readonly policy: CallPolicy;
@@ -39,7 +53,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly fetcher: Fetcher,
   ) {
     this.policy = createCallPolicy(
-      { isFailure: isUnavailable, isRetryable: (error) => (error as GraphQLError).extensions?.reason !== 'timeout' },
+      {
+        isFailure: (error) => isUnavailable(error) && !notAttempted.has(error as object),
+        isRetryable: (error) => (error as GraphQLError).extensions?.reason !== 'timeout',
+      },
       options,
       { target: name, metrics },
     );
@@ -47,18 +64,26 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
     // The gateway writes each subgraph operation itself, so its first word tells its kind.
-    const repeatable = !/^\s*mutation\b/.test(options.request.query ?? '');
+    const mutation = /^\s*mutation\b/.test(options.request.query ?? '');
+    // Context is absent for the gateway's own requests (none with a static supergraph).
+    const deadline = ('deadline' in options.context && options.context.deadline) || new Deadline(DEFAULT_BUDGET_MS);
     try {
-      return await this.policy.execute(() => this.send(options), repeatable);
+      return await this.policy.execute(() => this.send(options, deadline, mutation), { repeatable: !mutation, deadline });
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw this.unavailable('circuit_open');
       throw error;
     }
   }
 
-  private async send({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    // Context is absent for the gateway's own requests (none with a static supergraph).
+  private async send({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>, deadline: Deadline, mutation: boolean): Promise<SubgraphResponse> {
+    const call = deadline.nextCall();
+    if (!call) {
+      // Spent before this call (a slow earlier fetch, retries): not sent, so nothing happened.
+      const error = this.unavailable('timeout');
+      notAttempted.add(error);
+      throw error;
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/json', [BUDGET_HEADER]: String(call.budgetMs) };
     if ('requestId' in context) {
       if (context.authorization) headers.authorization = context.authorization;
       headers['x-request-id'] = context.requestId;
@@ -66,20 +91,22 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
     let response: FetcherResponse;
     try {
-      response = await this.fetcher(this.url, { method: 'POST', headers, body });
+      response = await this.fetcher(this.url, { method: 'POST', headers, body, timeoutMs: call.timeoutMs });
     } catch (error) {
       // No whole HTTP response: refused, reset, or past the deadline (which may strike
       // while the body streams in). The message would carry the subgraph's host, so the
-      // client gets the subgraph's name, a stable code and the reason instead.
-      throw this.unavailable(isTimeout(error) ? 'timeout' : 'unreachable');
+      // client gets the subgraph's name, a stable code and the reason instead. A mutation
+      // that may have arrived may also have been carried out: the client cannot know.
+      const reason = isTimeout(error) ? 'timeout' : 'unreachable';
+      throw this.unavailable(reason, mutation && !neverSent(error));
     }
-    if (!response.ok) throw await this.errorFromResponse(response);
+    if (!response.ok) throw await this.errorFromResponse(response, mutation);
     const reply = await response.json().catch(() => null);
-    if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) throw this.unavailable('unreachable');
+    if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) throw this.unavailable('unreachable', mutation);
     return reply as SubgraphResponse;
   }
 
-  private async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+  private async errorFromResponse(response: FetcherResponse, mutation: boolean): Promise<GraphQLError> {
     // A subgraph's own GraphQL refusal (a bad token: 401) passes on as its code and
     // message; anything else (a proxy's 502, a crash page) means the subgraph is not
     // answering properly, which counts against its circuit like a refused connection.
@@ -89,10 +116,16 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     if (typeof first?.message === 'string' && typeof first.extensions?.code === 'string' && first.extensions.code !== ErrorCode.InternalServerError) {
       return codedError(first.extensions.code as ErrorCode, first.message);
     }
-    return this.unavailable('unreachable');
+    return this.unavailable('unreachable', mutation);
   }
 
-  private unavailable(reason: 'timeout' | 'unreachable' | 'circuit_open') {
-    return codedError(ErrorCode.SubgraphUnavailable, `The ${this.name} service is unavailable.`, { subgraph: this.name, reason });
+  /** `outcomeUnknown`: a mutation that may have been carried out (README, "outcome unknown"); the gateway never retries one. */
+  private unavailable(reason: Reason, outcomeUnknown = false) {
+    if (!outcomeUnknown) return codedError(ErrorCode.SubgraphUnavailable, `The ${this.name} service is unavailable.`, { subgraph: this.name, reason });
+    return codedError(
+      ErrorCode.SubgraphUnavailable,
+      `The ${this.name} service did not answer; the change may or may not have been made. Retry with the same idempotencyKey to find out.`,
+      { subgraph: this.name, reason, outcome: 'unknown' },
+    );
   }
 }

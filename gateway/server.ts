@@ -6,6 +6,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloGateway } from '@apollo/gateway';
 import { createTokens } from '../platform/auth.js';
 import { ConfigError } from '../platform/config.js';
+import { Deadline } from '../platform/deadline.js';
 import { createErrorFormatter } from '../platform/errors.js';
 import { serveHttp, stringifyResult, type RunningServer } from '../platform/http.js';
 import { createLogger, type Logger } from '../platform/logger.js';
@@ -36,7 +37,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   const log = options.log ?? createLogger('gateway', config.platform.logLevel);
   const metrics = createMetrics('gateway');
   const supergraphSdl = options.supergraphSdl ?? (await readSupergraph(config.supergraphPath));
-  const fetcher = createSubgraphFetcher(config.subgraphCalls.timeoutMs);
+  const fetcher = createSubgraphFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics, fetcher),
@@ -83,7 +84,11 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
         {
           apollo,
           log,
-          context: (info) => createGatewayContext(tokens, limits, trustedProxies, info),
+          context: async (info) => {
+            // The budget starts when the request arrives: checking the token and the limits spend it too.
+            const deadline = new Deadline(config.subgraphCalls.requestTimeoutMs);
+            return Object.assign(await createGatewayContext(tokens, limits, trustedProxies, info), { deadline });
+          },
           ready: async () => true,
           corsOrigin: corsPolicy({ production, extraOrigins: config.corsOrigins }),
           compressFrom: config.compression ? COMPRESS_FROM_CHARS : undefined,

@@ -17,12 +17,13 @@ export interface FetcherResponse {
   json(): Promise<unknown>;
 }
 
-export type Fetcher = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string }) => Promise<FetcherResponse>;
+/** One call; `timeoutMs` is how long to wait for its whole answer (what the request's budget allows). */
+export type Fetcher = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string; timeoutMs: number }) => Promise<FetcherResponse>;
 
 /** How long a kept-alive connection to a subgraph serves before a new one replaces it. */
 export const CONNECTION_TTL_MS = 60_000;
 
-export function createSubgraphFetcher(timeoutMs: number, { connectionTtlMs = CONNECTION_TTL_MS } = {}): Fetcher {
+export function createSubgraphFetcher({ connectionTtlMs = CONNECTION_TTL_MS } = {}): Fetcher {
   // One pool for all subgraphs: connections are kept per origin and reused between calls;
   // a connection past its lifetime is closed when next picked, and a fresh one dialled
   // (one TCP handshake a minute per connection: nothing next to the requests it carries).
@@ -30,7 +31,7 @@ export function createSubgraphFetcher(timeoutMs: number, { connectionTtlMs = CON
   return async (url, init) => {
     // The deadline covers the whole exchange, body included; aborting it names the
     // error TimeoutError, which the data source reports as reason "timeout".
-    const signal = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.timeout(init.timeoutMs);
     const response = await request(url, { method: init.method, headers: init.headers, body: init.body, dispatcher: agent, signal });
     const text = await response.body.text();
     return {

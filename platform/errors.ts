@@ -9,6 +9,8 @@ export enum ErrorCode {
   BadUserInput = 'BAD_USER_INPUT',
   OutOfStock = 'OUT_OF_STOCK',
   Conflict = 'CONFLICT',
+  /** A per-customer cap (PENDING orders, pending units) would be passed; `limit` and `max` say which and how much. */
+  LimitExceeded = 'LIMIT_EXCEEDED',
   /** Too many requests (or failed sign-ins) from this client; `retryAfterSeconds` says when to return. */
   RateLimited = 'RATE_LIMITED',
   /** The gateway could not reach the subgraph that owns part of the answer. */

@@ -33,6 +33,8 @@ export interface OrderEvent {
     status: 'PENDING' | 'CANCELLED' | 'COMPLETED';
     totalCents: number;
     items: OrderEventItem[];
+    /** order.cancelled only, optional: who or what cancelled it (CUSTOMER, ADMIN, EXPIRED, RESERVATION_EXPIRED; more may come). */
+    reason?: string;
   };
 }
 
@@ -72,6 +74,8 @@ export function parseOrderEvent(text: string): OrderEvent {
   check(STATUSES.has(data!.status as string), 'data.status is unknown');
   check(Number.isSafeInteger(data!.totalCents) && data!.totalCents >= 0, 'data.totalCents is not a count of cents');
   check(Array.isArray(data!.items) && data!.items.length <= MAX_ITEMS, 'data.items is not a list');
+  // Optional, and open: a reason this consumer does not know yet is still an event it can read.
+  check(data!.reason === undefined || (typeof data!.reason === 'string' && /^[A-Z_]{1,64}$/.test(data!.reason)), 'data.reason is not a reason');
   for (const item of data!.items) {
     check(typeof item?.productId === 'string' && UUID.test(item.productId), 'an item has no productId');
     check(Number.isSafeInteger(item.quantity) && item.quantity > 0, 'an item has no quantity');

@@ -7,6 +7,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { DocumentNode } from 'graphql';
 import { bearerToken, InvalidTokenError, type Caller, type Tokens } from './auth.js';
 import type { PlatformConfig } from './config.js';
+import { BUDGET_HEADER, Deadline, DEFAULT_BUDGET_MS } from './deadline.js';
 import { createErrorFormatter, refusingRequest, unauthenticated } from './errors.js';
 import type { Logger } from './logger.js';
 import { serveHttp, stringifyResult, type RequestInfo, type RunningServer } from './http.js';
@@ -22,6 +23,8 @@ export interface BaseContext {
   caller: Caller | null;
   requestId: string;
   log: Logger;
+  /** When this request's caller stops waiting: from its BUDGET_HEADER, or the default budget. */
+  deadline: Deadline;
 }
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -41,8 +44,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
 
 export interface SubgraphServer<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
-  /** Builds a context as an HTTP request would, for executeOperation in tests. */
-  contextFor(caller: Caller | null): TContext;
+  /** Builds a context as an HTTP request would, for executeOperation in tests (the default budget unless one is given). */
+  contextFor(caller: Caller | null, deadline?: Deadline): TContext;
   listen(port: number, host?: string): Promise<RunningServer>;
 }
 
@@ -74,10 +77,12 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     ],
   });
 
-  const contextFor = (caller: Caller | null, requestId = 'local') =>
-    options.createContext({ caller, requestId, log: log.child({ requestId }) });
+  const contextFor = (caller: Caller | null, requestId = 'local', deadline = new Deadline(DEFAULT_BUDGET_MS)) =>
+    options.createContext({ caller, requestId, log: log.child({ requestId }), deadline });
 
   async function contextFromRequest({ request, requestId }: RequestInfo): Promise<TContext> {
+    // Counted from here, on this host's clock: the header is relative, so clock skew between hosts does not matter.
+    const deadline = Deadline.fromHeader(request.headers[BUDGET_HEADER]);
     let caller: Caller | null = null;
     try {
       const token = bearerToken(request.headers.authorization);
@@ -86,12 +91,12 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       if (error instanceof InvalidTokenError) throw refusingRequest(unauthenticated(error.message), 401);
       throw error;
     }
-    return contextFor(caller, requestId);
+    return contextFor(caller, requestId, deadline);
   }
 
   return {
     apollo,
-    contextFor: (caller) => contextFor(caller),
+    contextFor: (caller, deadline) => contextFor(caller, undefined, deadline),
     listen: (port, host) =>
       serveHttp({ apollo, context: contextFromRequest, ready: options.ready, log, metrics: options.metrics.registry, metricsPort: options.metricsPort }, port, host),
   };

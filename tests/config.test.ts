@@ -49,6 +49,15 @@ describe('configuration', () => {
     expect(() => readGatewayConfig({ COMPRESSION: 'gzip' })).toThrow(/COMPRESSION must be true or false/);
   });
 
+  it('gives each request one budget at the gateway, still read under its former name', () => {
+    expect(readGatewayConfig({}).subgraphCalls.requestTimeoutMs).toBe(10_000);
+    expect(readGatewayConfig({ REQUEST_TIMEOUT_MS: '3000' }).subgraphCalls.requestTimeoutMs).toBe(3000);
+    expect(readGatewayConfig({ SUBGRAPH_TIMEOUT_MS: '4000' }).subgraphCalls.requestTimeoutMs).toBe(4000);
+    expect(() => readGatewayConfig({ SUBGRAPH_TIMEOUT_MS: '4000', REQUEST_TIMEOUT_MS: '3000' })).toThrow(/SUBGRAPH_TIMEOUT_MS is the old name of REQUEST_TIMEOUT_MS/);
+    // Orders' own timeout for inventory is gone: its calls take what is left of the budget.
+    expect(() => readOrdersConfig({ INVENTORY_TIMEOUT_MS: '5000' })).toThrow(/INVENTORY_TIMEOUT_MS is no longer read/);
+  });
+
   it('lets each subgraph URL be overridden at the gateway', () => {
     expect(readGatewayConfig({ INVENTORY_URL: 'http://inventory:4002/graphql' }).subgraphUrls).toEqual({ inventory: 'http://inventory:4002/graphql' });
   });

@@ -1,7 +1,11 @@
 // What happens to held stock when the link between orders and inventory fails at the
 // worst moment. The link is a real TCP connection through a proxy that loses replies or
 // requests on demand; the reservation TTL is shortened to keep the tests quick.
+// When the answer to a reservation is lost, orders releases it before answering (so the
+// buyer's "nothing was reserved" is true at once); only when that release is lost too is
+// the outcome unknown to the buyer, and then a retry with the same key settles it.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Deadline } from '../platform/deadline.js';
 import type { InventoryService } from '../subgraphs/inventory/server.js';
 import type { OrdersService } from '../subgraphs/orders/server.js';
 import { codes, customer, execute, truncateAll } from './support/execute.js';
@@ -28,11 +32,18 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 
 const reserved = async (id: string) => (await inventory.prisma.product.findUniqueOrThrow({ where: { id } })).reserved;
 
+/** placeOrder as the buyer, with `budgetMs` left of the request's budget. */
+async function executeWithin(budgetMs: number, query: string, variables: Record<string, unknown>) {
+  const response = await orders.server.apollo.executeOperation<any>({ query, variables }, { contextValue: orders.server.contextFor(buyer, new Deadline(budgetMs)) });
+  if (response.body.kind !== 'single') throw new Error('expected a single result');
+  return response.body.singleResult;
+}
+
 beforeAll(async () => {
   inventory = await bootInventory({ env: { RESERVATION_TTL_SECONDS: String(TTL_SECONDS), RESERVATION_SWEEP_MS: '100' } });
   const server = await inventory.listen(0, '127.0.0.1');
   proxy = await startFaultyProxy(server.url);
-  orders = await bootOrders({ inventoryUrl: proxy.url, env: { CONFIRM_SWEEP_MS: '100', INVENTORY_TIMEOUT_MS: '2000', BREAKER_HALF_OPEN_MS: '200' } });
+  orders = await bootOrders({ inventoryUrl: proxy.url, env: { CONFIRM_SWEEP_MS: '100', BREAKER_HALF_OPEN_MS: '200' } });
 });
 afterAll(async () => {
   await orders.stop();
@@ -42,30 +53,33 @@ afterAll(async () => {
 beforeEach(async () => {
   proxy.dropReplies = false;
   proxy.dropRequests = null;
+  proxy.dropRepliesTo = null;
+  proxy.blackhole = false;
   await truncateAll(orders.database);
   await truncateAll(inventory.database);
 });
 afterEach(() => expectStockInvariant(inventory, orders));
 
 describe('the reply to a reservation is lost', () => {
-  it('the buyer gets SUBGRAPH_UNAVAILABLE, no order exists, and the held stock comes back within the TTL', async () => {
+  it('orders releases it and tells the buyer, truly, that nothing was reserved: no order, nothing held', async () => {
     const item = await inventory.prisma.product.create({ data: { sku: 'LOST', name: 'Lost reply', priceCents: 100, stock: 5 } });
-    proxy.dropReplies = true;
+    proxy.dropRepliesTo = /reserveStock/;
     const result = await execute(orders.server, PLACE, { input: { items: [{ productId: item.id, quantity: 2 }] } }, buyer);
     expect(codes(result)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+    expect(result.errors![0]!.extensions).toMatchObject({ subgraph: 'inventory', reason: 'unreachable' });
+    expect(result.errors![0]!.extensions!.outcome).toBeUndefined();
+    expect(result.errors![0]!.message).toMatch(/nothing was reserved/);
     expect(await orders.prisma.order.count()).toBe(0);
-    expect(await reserved(item.id)).toBe(2); // inventory did reserve: only the answer was lost
-    proxy.dropReplies = false;
-    const started = Date.now();
-    expect(await eventually(() => reserved(item.id), (n) => n === 0)).toBe(0);
-    expect(Date.now() - started).toBeLessThan((TTL_SECONDS + 2) * 1000);
+    expect(await reserved(item.id)).toBe(0); // at once, not after the TTL
   });
 
-  it('a retry with the same idempotency key after the lost reply gets the order, holding the stock once', async () => {
+  it('when the release is lost too, the outcome is "unknown", and a retry with the same key gets the order, holding the stock once', async () => {
     const item = await inventory.prisma.product.create({ data: { sku: 'RETRY', name: 'Retry', priceCents: 100, stock: 5 } });
     const input = { items: [{ productId: item.id, quantity: 2 }], idempotencyKey: 'lost-then-retried' };
     proxy.dropReplies = true;
-    expect(codes(await execute(orders.server, PLACE, { input }, buyer))).toEqual(['SUBGRAPH_UNAVAILABLE']);
+    const first = await execute(orders.server, PLACE, { input }, buyer);
+    expect(first.errors![0]!.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'inventory', outcome: 'unknown' });
+    expect(await orders.prisma.order.count()).toBe(0);
     proxy.dropReplies = false;
     const retry = await execute(orders.server, PLACE, { input }, buyer);
     expect(retry.data?.placeOrder.status).toBe('PENDING');
@@ -74,6 +88,38 @@ describe('the reply to a reservation is lost', () => {
     await new Promise((resolve) => setTimeout(resolve, (TTL_SECONDS + 1) * 1000));
     expect(await reserved(item.id)).toBe(2);
   }, 20_000);
+
+  it('when the release cannot get through at all, the outcome is "unknown" and the held stock comes back within the TTL', async () => {
+    const item = await inventory.prisma.product.create({ data: { sku: 'STRANDED', name: 'Stranded', priceCents: 100, stock: 5 } });
+    proxy.dropRepliesTo = /reserveStock/;
+    proxy.dropRequests = /releaseReservation/;
+    const result = await execute(orders.server, PLACE, { input: { items: [{ productId: item.id, quantity: 2 }] } }, buyer);
+    expect(result.errors![0]!.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', outcome: 'unknown' });
+    expect(await orders.prisma.order.count()).toBe(0);
+    expect(await reserved(item.id)).toBe(2); // inventory did reserve: the answer and the release were lost
+    proxy.dropRepliesTo = null;
+    proxy.dropRequests = null;
+    const started = Date.now();
+    expect(await eventually(() => reserved(item.id), (n) => n === 0)).toBe(0);
+    expect(Date.now() - started).toBeLessThan((TTL_SECONDS + 2) * 1000);
+  }, 20_000);
+});
+
+describe('inventory hangs (connections accepted, never answered)', () => {
+  it('the buyer hears "unknown" within its budget, and once inventory answers again the next checkout goes through', async () => {
+    const item = await inventory.prisma.product.create({ data: { sku: 'HUNG', name: 'Hung', priceCents: 100, stock: 5 } });
+    const input = { items: [{ productId: item.id, quantity: 1 }], idempotencyKey: 'while-hung' };
+    proxy.blackhole = true;
+    proxy.cutAll(); // every call from here on opens a connection inventory never reads
+    // A 1.5 s budget, as if the gateway had that much left: the reservation and the release both time out.
+    const hung = await executeWithin(1500, PLACE, { input });
+    expect(hung.errors![0]!.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'inventory', reason: 'timeout', outcome: 'unknown' });
+    proxy.blackhole = false;
+    const retry = await execute(orders.server, PLACE, { input }, buyer);
+    expect(retry.errors).toBeUndefined();
+    expect(retry.data!.placeOrder.status).toBe('PENDING');
+    expect(await reserved(item.id)).toBe(1);
+  });
 });
 
 describe('the confirmation does not get through', () => {

@@ -19,7 +19,10 @@ let orderServices: OrdersService[];
 (onPostgres ? describe : describe.skip)('two inventory and two orders instances on shared PostgreSQL databases', () => {
   beforeAll(async () => {
     const [inventoryDb, ordersDb] = (databases = await Promise.all([createTestDatabase('inventory_shared'), createTestDatabase('orders_shared')]));
-    inventories = await Promise.all([0, 1].map(async () => createInventoryService(readInventoryConfig(TEST_ENV), { database: await inventoryDb!.open() })));
+    // These races are about who wins, not how long a queue may wait for a row: on a loaded
+    // machine the default 2 s wait would turn some losers into "busy" (tests/busy.test.ts).
+    const env = { ...TEST_ENV, RESERVATION_MAX_WAIT_MS: '30000' };
+    inventories = await Promise.all([0, 1].map(async () => createInventoryService(readInventoryConfig(env), { database: await inventoryDb!.open() })));
     const urls = await Promise.all(inventories.map(async (inventory) => (await inventory.listen(0, '127.0.0.1')).url));
     orderServices = await Promise.all(
       urls.map(async (url) => createOrdersService(readOrdersConfig({ ...TEST_ENV, INVENTORY_URL: url }), { database: await ordersDb!.open() })),

@@ -72,7 +72,7 @@ describe('sign-ins in flight per address (SIGN_IN_CONCURRENCY_PER_IP)', () => {
     const proxy = await startFaultyProxy(stack.subgraphUrls.users);
     proxy.blackhole = true;
     try {
-      const { url } = await stack.addGateway({ SIGN_IN_CONCURRENCY_PER_IP: '2', USERS_URL: proxy.url, SUBGRAPH_TIMEOUT_MS: '120000' });
+      const { url } = await stack.addGateway({ SIGN_IN_CONCURRENCY_PER_IP: '2', USERS_URL: proxy.url, REQUEST_TIMEOUT_MS: '120000' });
       const [first, second] = [client('127.0.0.6'), client('127.0.0.7')];
       const held = [logIn(first, url, 'ada@example.com', 'one'), logIn(first, url, 'ada@example.com', 'two')];
       await waitFor('two sign-ins held at the users service', async () => proxy.connections >= 2);

@@ -25,7 +25,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // The connection is free again a moment after its answer was read (undici marks it so on
 // a later tick): a call made in that same tick would be given a second connection.
 const call = async (fetcher: ReturnType<typeof createSubgraphFetcher>) => {
-  const reply = await (await fetcher(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ ok }"}' })).json();
+  const reply = await (await fetcher(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ ok }"}', timeoutMs: 5000 })).json();
   await pause(10);
   return reply;
 };
@@ -33,7 +33,7 @@ const call = async (fetcher: ReturnType<typeof createSubgraphFetcher>) => {
 describe('subgraph connections', () => {
   it('reuses one kept-alive connection for calls one after another', async () => {
     ports.length = 0;
-    const fetcher = createSubgraphFetcher(5000);
+    const fetcher = createSubgraphFetcher();
     for (let i = 0; i < 5; i++) expect(await call(fetcher)).toEqual({ data: { ok: true } });
     expect(new Set(ports).size).toBe(1);
   });
@@ -41,7 +41,7 @@ describe('subgraph connections', () => {
   it('replaces a connection older than its lifetime with a new one', async () => {
     ports.length = 0;
     // A lifetime long enough that a busy machine still makes two calls within it.
-    const fetcher = createSubgraphFetcher(5000, { connectionTtlMs: 1500 });
+    const fetcher = createSubgraphFetcher({ connectionTtlMs: 1500 });
     await call(fetcher);
     await call(fetcher);
     await pause(1700);

@@ -1,11 +1,18 @@
 // Holding stock for orders. Every change is a conditional UPDATE inside one
 // transaction, so two buyers racing for the last unit cannot both get it, and the
 // CHECK constraints in the migration refuse anything that would go negative.
+//
+// Every reservation runs against its request's deadline (platform/deadline.ts): it is not
+// started once the budget is spent, it waits for a locked row at most maxWaitMs, no
+// statement outlives the budget, and it is not committed past it. So the orders service
+// hears "nothing was reserved" before it gives up waiting, rather than a reservation
+// committing after it has told its buyer so.
+import type { Deadline } from '../../platform/deadline.js';
 import { badInput, codedError, conflict, ErrorCode, notFound } from '../../platform/errors.js';
-import { isTransactionStartTimeout } from '../../platform/prismaErrors.js';
+import { isLockTimeout, isStatementTimeout, isTransactionTimeout } from '../../platform/prismaErrors.js';
 import { requireUuid } from '../../platform/ids.js';
 import { MAX_LINE_QUANTITY, outOfStock, validateCount } from './errors.js';
-import type { PrismaClient, Reservation } from './generated/prisma/client.js';
+import { Prisma, type PrismaClient, type Reservation } from './generated/prisma/client.js';
 
 const MAX_LINES = 100;
 
@@ -13,10 +20,11 @@ export interface ReservationSettings {
   /** How long an unconfirmed reservation holds the stock. */
   ttlSeconds: number;
   /**
-   * How long a reservation may wait for a database connection. Buyers of one popular
-   * product queue on its row lock, each holding a pooled connection while it waits, so
-   * under a burst the queue for a connection can be long. Prisma's default (2 s) turned
-   * such waits into internal errors; a wait past this is answered "busy, try again".
+   * How long a reservation may wait for a database connection, and then for a locked
+   * row. Buyers of one popular product queue on its row lock, each holding a pooled
+   * connection while it waits, so under a burst the queue for a connection can be long;
+   * and a row held by a long transaction elsewhere would keep every buyer of it waiting.
+   * A wait past this is answered "busy, try again", well before the caller gives up.
    */
   maxWaitMs: number;
 }
@@ -26,6 +34,28 @@ const busy = () =>
     subgraph: 'inventory',
     reason: 'busy',
   });
+
+const outOfTime = () =>
+  codedError(ErrorCode.SubgraphUnavailable, 'The time allowed for this request ran out in inventory; nothing was reserved. Try again.', {
+    subgraph: 'inventory',
+    reason: 'timeout',
+  });
+
+/** The budget left for work, in whole milliseconds for PostgreSQL's settings; refused when spent. */
+function workBudget(deadline: Deadline): number {
+  const left = Math.floor(deadline.workRemainingMs());
+  if (left <= 0) throw outOfTime();
+  return left;
+}
+
+// Private: a wait or a budget that ran out means the transaction was rolled back: nothing changed.
+function whyNothingChanged(error: unknown, deadline: Deadline): unknown {
+  if (isLockTimeout(error)) return busy();
+  if (isStatementTimeout(error)) return outOfTime();
+  // P2028: no connection within maxWait, or a commit refused because the transaction ran past its timeout.
+  if (isTransactionTimeout(error)) return deadline.spent ? outOfTime() : busy();
+  return error;
+}
 
 export interface ReservationLine {
   productId: string;
@@ -37,7 +67,7 @@ export interface ReservedLine extends ReservationLine {
   unitPriceCents: number;
 }
 
-export type ReservationOutcome = 'APPLIED' | 'ALREADY_DONE' | 'NONE';
+export type ReservationOutcome = 'APPLIED' | 'ALREADY_DONE' | 'NONE' | 'KEPT';
 
 function validateLines(lines: ReservationLine[]): ReservationLine[] {
   if (lines.length === 0 || lines.length > MAX_LINES) throw badInput(`An order has 1 to ${MAX_LINES} lines.`, 'lines');
@@ -53,16 +83,28 @@ function validateLines(lines: ReservationLine[]): ReservationLine[] {
 }
 
 /**
- * Reserves every line or none for `orderId`. A retry with the same order id and lines
- * returns the reservation already made; with different lines it is a CONFLICT.
+ * Reserves every line or none for `orderId`, within `deadline`. A retry with the same
+ * order id and lines returns the reservation already made; with different lines it is a CONFLICT.
  */
-export async function reserveStock(prisma: PrismaClient, orderId: string, lines: ReservationLine[], settings: ReservationSettings): Promise<ReservedLine[]> {
+export async function reserveStock(
+  prisma: PrismaClient,
+  orderId: string,
+  lines: ReservationLine[],
+  settings: ReservationSettings,
+  deadline: Deadline,
+): Promise<ReservedLine[]> {
   orderId = requireUuid(orderId, 'orderId');
   const wanted = validateLines(lines);
+  const budget = workBudget(deadline);
   return prisma.$transaction(async (tx) => {
+    const left = workBudget(deadline);
+    await tx.$executeRaw`SELECT set_config('lock_timeout', ${String(settings.maxWaitMs)}, true), set_config('statement_timeout', ${String(left)}, true)`;
     // Attempts for one order id take turns (a retry racing the original): the second
-    // sees the first's reservation instead of competing with it for the same stock.
+    // sees the first's reservation instead of competing with it for the same stock. A
+    // release for this order id takes the same lock, so it waits for a reservation in
+    // progress instead of slipping in before it commits.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
+    workBudget(deadline);
     const existing = await tx.reservation.findMany({ where: { orderId } });
     // Released rows mean an earlier attempt was given back before its order was saved
     // (orders releases on failure); a retry under that id reserves anew.
@@ -88,10 +130,12 @@ export async function reserveStock(prisma: PrismaClient, orderId: string, lines:
     // Held only for a while until orders confirms it has saved the order (see confirmReservation).
     const expiresAt = new Date(Date.now() + settings.ttlSeconds * 1000);
     await tx.reservation.createMany({ data: reserved.map(({ name: _name, ...line }) => ({ orderId, ...line, expiresAt })) });
+    // The last moment to back out: committed later, this stock would be held for a
+    // caller that has stopped waiting (Prisma's own timeout refuses such a commit too).
+    workBudget(deadline);
     return reserved;
-  }, { maxWait: settings.maxWaitMs, timeout: settings.maxWaitMs + 5000 }).catch((error: unknown) => {
-    if (isTransactionStartTimeout(error)) throw busy();
-    throw error;
+  }, { maxWait: Math.min(settings.maxWaitMs, budget), timeout: budget }).catch((error: unknown) => {
+    throw whyNothingChanged(error, deadline);
   });
 }
 
@@ -136,31 +180,39 @@ export async function releaseExpired(prisma: PrismaClient, now = new Date()): Pr
   return rows[0]?.orders ?? 0;
 }
 
-/** Gives back what the order held. Idempotent; CONFLICT if it was already sold. */
-export function releaseReservation(prisma: PrismaClient, orderId: string): Promise<ReservationOutcome> {
-  return settle(prisma, requireUuid(orderId, 'orderId'), 'RELEASED');
+/**
+ * Gives back what the order held. Idempotent; CONFLICT if it was already sold. With
+ * `unconfirmedOnly` (orders cleaning up after a reservation whose answer it never got) a
+ * reservation already confirmed, so held for a saved order, is KEPT.
+ */
+export function releaseReservation(prisma: PrismaClient, orderId: string, deadline: Deadline, { unconfirmedOnly = false } = {}): Promise<ReservationOutcome> {
+  return settle(prisma, requireUuid(orderId, 'orderId'), 'RELEASED', deadline, unconfirmedOnly);
 }
 
 /** Turns what the order held into a sale. Idempotent; CONFLICT if it was already released. */
-export function commitReservation(prisma: PrismaClient, orderId: string): Promise<ReservationOutcome> {
-  return settle(prisma, requireUuid(orderId, 'orderId'), 'COMMITTED');
+export function commitReservation(prisma: PrismaClient, orderId: string, deadline: Deadline): Promise<ReservationOutcome> {
+  return settle(prisma, requireUuid(orderId, 'orderId'), 'COMMITTED', deadline, false);
 }
 
 // Private: one statement moves every HELD line of the order to its final status and
 // adjusts the products, so a release and a commit racing for one order cannot both apply.
-async function settle(prisma: PrismaClient, orderId: string, to: 'RELEASED' | 'COMMITTED'): Promise<ReservationOutcome> {
-  const rows =
+// It first takes the order's advisory lock, as reserveStock does, so it waits for a
+// reservation of this order still in progress and settles what that one leaves.
+async function settle(prisma: PrismaClient, orderId: string, to: 'RELEASED' | 'COMMITTED', deadline: Deadline, unconfirmedOnly: boolean): Promise<ReservationOutcome> {
+  const left = String(workBudget(deadline));
+  const onlyUnconfirmed = unconfirmedOnly ? Prisma.sql`AND expires_at IS NOT NULL` : Prisma.empty;
+  const change =
     to === 'RELEASED'
-      ? await prisma.$queryRaw<{ changed: number }[]>`
+      ? prisma.$queryRaw<{ changed: number }[]>`
           WITH settled AS (
             UPDATE reservations SET status = 'RELEASED', updated_at = now()
-            WHERE order_id = ${orderId}::uuid AND status = 'HELD' RETURNING product_id, quantity
+            WHERE order_id = ${orderId}::uuid AND status = 'HELD' ${onlyUnconfirmed} RETURNING product_id, quantity
           ), adjusted AS (
             UPDATE products p SET reserved = p.reserved - s.quantity, updated_at = now()
             FROM settled s WHERE p.id = s.product_id RETURNING p.id
           )
           SELECT count(*)::int AS changed FROM adjusted`
-      : await prisma.$queryRaw<{ changed: number }[]>`
+      : prisma.$queryRaw<{ changed: number }[]>`
           WITH settled AS (
             UPDATE reservations SET status = 'COMMITTED', updated_at = now()
             WHERE order_id = ${orderId}::uuid AND status = 'HELD' RETURNING product_id, quantity
@@ -169,9 +221,19 @@ async function settle(prisma: PrismaClient, orderId: string, to: 'RELEASED' | 'C
             FROM settled s WHERE p.id = s.product_id RETURNING p.id
           )
           SELECT count(*)::int AS changed FROM adjusted`;
+  const [, , rows] = await prisma
+    .$transaction([
+      prisma.$executeRaw`SELECT set_config('lock_timeout', ${left}, true), set_config('statement_timeout', ${left}, true)`,
+      prisma.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`,
+      change,
+    ])
+    .catch((error: unknown) => {
+      throw whyNothingChanged(error, deadline);
+    });
   if ((rows[0]?.changed ?? 0) > 0) return 'APPLIED';
   const existing = await prisma.reservation.findMany({ where: { orderId }, select: { status: true } });
   if (existing.length === 0) return 'NONE';
   if (existing.every((row) => row.status === to)) return 'ALREADY_DONE';
+  if (unconfirmedOnly && existing.every((row) => row.status === 'HELD')) return 'KEPT';
   throw conflict(`This order's reservation was already ${existing[0]!.status.toLowerCase()}.`);
 }

@@ -40,19 +40,19 @@ export const resolvers: GraphQLResolverMap<InventoryContext> = {
 
     reserveStock(_parent, { orderId, lines }: { orderId: string; lines: reservations.ReservationLine[] }, context) {
       requireService(context.caller, ORDERS_SERVICE);
-      return reservations.reserveStock(context.prisma, orderId, lines, context.reservations);
+      return reservations.reserveStock(context.prisma, orderId, lines, context.reservations, context.deadline);
     },
     confirmReservation(_parent, { orderId }: { orderId: string }, context) {
       requireService(context.caller, ORDERS_SERVICE);
       return reservations.confirmReservation(context.prisma, orderId);
     },
-    releaseReservation(_parent, { orderId }: { orderId: string }, context) {
+    releaseReservation(_parent, { orderId, unconfirmedOnly }: { orderId: string; unconfirmedOnly?: boolean | null }, context) {
       requireService(context.caller, ORDERS_SERVICE);
-      return reservations.releaseReservation(context.prisma, orderId);
+      return reservations.releaseReservation(context.prisma, orderId, context.deadline, { unconfirmedOnly: unconfirmedOnly ?? false });
     },
     commitReservation(_parent, { orderId }: { orderId: string }, context) {
       requireService(context.caller, ORDERS_SERVICE);
-      return reservations.commitReservation(context.prisma, orderId);
+      return reservations.commitReservation(context.prisma, orderId, context.deadline);
     },
   },
 

@@ -3,6 +3,7 @@
 // confirmation did not get through (inventory down, a lost reply, a crash), retried by
 // a sweeper. A reservation that expired first means the stock is gone: the order is
 // cancelled rather than left PENDING with nothing held for it.
+import { Deadline, DEFAULT_BUDGET_MS } from '../../platform/deadline.js';
 import { ErrorCode } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Order, PrismaClient } from './generated/prisma/client.js';
@@ -19,29 +20,32 @@ export interface ConfirmDeps {
   inventory: InventoryClient;
   relay: Pick<OutboxRelay, 'kick'>;
   requestId: string;
+  deadline: Deadline;
   log: Logger;
 }
 
 /** Confirms one saved order; answers the order as it now stands. Network errors propagate. */
 export async function confirmOrder(deps: ConfirmDeps, order: Order): Promise<Order> {
   try {
-    await deps.inventory.confirm(order.id, deps.requestId);
+    await deps.inventory.confirm(order.id, deps);
   } catch (error) {
     if ((error as { extensions?: { code?: string } }).extensions?.code !== ErrorCode.Conflict) throw error;
     deps.log.warn({ orderId: order.id }, 'reservation expired before the order was confirmed; cancelling the order');
-    if (await recordTransition(deps.prisma, order, 'CANCELLED')) deps.relay.kick();
+    if (await recordTransition(deps.prisma, order, 'CANCELLED', 'RESERVATION_EXPIRED')) deps.relay.kick();
     return deps.prisma.order.findUniqueOrThrow({ where: { id: order.id } });
   }
   return deps.prisma.order.update({ where: { id: order.id }, data: { confirmedAt: new Date() } });
 }
 
 /** One sweep: confirms PENDING orders that placeOrder could not confirm. Returns how many were settled. */
-export async function confirmUnconfirmed(deps: Omit<ConfirmDeps, 'requestId'>): Promise<number> {
+export async function confirmUnconfirmed(deps: Omit<ConfirmDeps, 'requestId' | 'deadline'>): Promise<number> {
   const stale = await deps.prisma.order.findMany({
     where: { status: 'PENDING', confirmedAt: null, createdAt: { lt: new Date(Date.now() - SWEEPER_GRACE_MS) } },
     orderBy: { createdAt: 'asc' },
     take: SWEEP_BATCH,
   });
-  for (const order of stale) await confirmOrder({ ...deps, requestId: `confirm-sweeper-${order.id}` }, order);
+  for (const order of stale) {
+    await confirmOrder({ ...deps, requestId: `confirm-sweeper-${order.id}`, deadline: new Deadline(DEFAULT_BUDGET_MS) }, order);
+  }
   return stale.length;
 }

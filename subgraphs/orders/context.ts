@@ -1,5 +1,6 @@
 import type { Metrics } from '../../platform/metrics.js';
 import type { BaseContext } from '../../platform/subgraph.js';
+import type { PendingCaps } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { InventoryClient } from './inventoryClient.js';
 import { createLoaders, type OrdersLoaders } from './loaders.js';
@@ -10,9 +11,10 @@ export interface OrdersContext extends BaseContext {
   inventory: InventoryClient;
   loaders: OrdersLoaders;
   relay: OutboxRelay;
+  caps: PendingCaps;
 }
 
-export function createContextFactory(inventory: InventoryClient, relay: OutboxRelay) {
+export function createContextFactory(inventory: InventoryClient, relay: OutboxRelay, caps: PendingCaps) {
   return ({ prisma, metrics }: { prisma: PrismaClient; metrics: Metrics }) =>
-    (base: BaseContext): OrdersContext => ({ ...base, prisma, inventory, relay, loaders: createLoaders(prisma, metrics) });
+    (base: BaseContext): OrdersContext => ({ ...base, prisma, inventory, relay, caps, loaders: createLoaders(prisma, metrics) });
 }

@@ -15,6 +15,36 @@ export const inventoryUnavailable = (reason: UnavailableReason) =>
     reason,
   });
 
+/**
+ * Inventory never answered a reservation and the clean-up that would have made the outcome
+ * definite got no answer either: stock may be held for this order id until its TTL. The
+ * order was not saved; a retry with the same idempotency key finds the held stock and
+ * places the order, holding it once (README, "outcome unknown").
+ */
+export const reservationOutcomeUnknown = (reason: UnavailableReason) =>
+  codedError(
+    ErrorCode.SubgraphUnavailable,
+    'The inventory service did not answer, so it is not known whether stock is held for this order. Retry with the same idempotencyKey: you get the order, with its stock held once.',
+    { subgraph: 'inventory', reason, outcome: 'unknown' },
+  );
+
+/** Which per-customer cap a checkout would pass (PENDING_ORDERS_PER_CUSTOMER, PENDING_UNITS_PER_CUSTOMER). */
+export type Limit = 'pendingOrders' | 'pendingUnits';
+
+export function limitExceeded(limit: Limit, max: number, current: number) {
+  const message =
+    limit === 'pendingOrders'
+      ? `You already have ${current} orders waiting to be completed, the most one customer may have; complete or cancel one first.`
+      : `This order would bring the units held for your pending orders to more than ${max} (you hold ${current}); complete or cancel an order first.`;
+  return codedError(ErrorCode.LimitExceeded, message, { limit, max, current });
+}
+
+/** Totals and subtotals are GraphQL Ints (and INTEGER columns): 2^31 - 1 cents at most. */
+export const MAX_CENTS = 2 ** 31 - 1;
+
+export const totalTooLarge = () =>
+  badInput(`The order's total (or a line's subtotal) would exceed ${MAX_CENTS} cents; split it into smaller orders.`, 'items');
+
 export const illegalTransition = (from: string, to: string) =>
   conflict(`The order is ${from}; only a PENDING order can become ${to}.`, { status: from });
 

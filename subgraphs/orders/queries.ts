@@ -2,7 +2,7 @@
 import { badInput } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import { decodeCursor, encodeCursor } from '../../platform/pagination.js';
-import { Prisma, type Order, type OrderStatus, type PrismaClient } from './generated/prisma/client.js';
+import { Prisma, type CancellationReason, type Order, type OrderStatus, type PrismaClient } from './generated/prisma/client.js';
 
 /** Where a page starts: strictly after (older than) this order. */
 export type Position = [createdAt: string, id: string];
@@ -54,6 +54,7 @@ interface OrderRow {
   total_cents: number;
   idempotency_key: string | null;
   confirmed_at: Date | null;
+  cancellation_reason: CancellationReason | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -69,7 +70,7 @@ export async function ordersOfUsers(
   const statusFilter = status ? Prisma.sql`AND status = ${status}::"OrderStatus"` : Prisma.empty;
   const positionFilter = before ? Prisma.sql`AND (created_at, id) < (${new Date(before[0])}::timestamptz, ${before[1]}::uuid)` : Prisma.empty;
   const rows = await prisma.$queryRaw<OrderRow[]>`
-    SELECT id, user_id, status, total_cents, idempotency_key, confirmed_at, created_at, updated_at FROM (
+    SELECT id, user_id, status, total_cents, idempotency_key, confirmed_at, cancellation_reason, created_at, updated_at FROM (
       SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, id DESC) AS position
       FROM orders
       WHERE user_id = ANY(${userIds}::uuid[]) ${statusFilter} ${positionFilter}
@@ -83,6 +84,7 @@ export async function ordersOfUsers(
     totalCents: row.total_cents,
     idempotencyKey: row.idempotency_key,
     confirmedAt: row.confirmed_at,
+    cancellationReason: row.cancellation_reason,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }));

@@ -22,6 +22,10 @@ export async function seedDemoOrders(prisma: PrismaClient, log: Logger): Promise
   const demo = JSON.parse(await readFile(fromRoot('prisma/orders/seed.json'), 'utf8')) as DemoOrders;
   const present = await prisma.order.count({ where: { id: { in: demo.orders.map((order) => order.id) } } });
   if (present === demo.orders.length) return;
+  // PENDING demo orders are placed now: dated as in the file, they would be past
+  // PENDING_ORDER_TTL_SECONDS at once and the sweeper's first pass would cancel them.
+  const seededAt = new Date().toISOString();
+  demo.orders = demo.orders.map((order) => (order.status === 'PENDING' ? { ...order, createdAt: seededAt } : order));
   await prisma.$transaction([
     prisma.order.createMany({
       data: demo.orders.map(({ items, createdAt, ...order }) => ({

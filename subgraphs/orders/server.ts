@@ -10,6 +10,7 @@ import { runPeriodically } from '../../platform/periodic.js';
 import type { OrdersConfig } from './config.js';
 import { confirmUnconfirmed } from './confirmations.js';
 import { createContextFactory, type OrdersContext } from './context.js';
+import { expireStalePending } from './expiry.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { httpPublisher, natsPublisher } from './eventPublishers.js';
 import { createInventoryClient } from './inventoryClient.js';
@@ -17,18 +18,16 @@ import { createOutboxRelay, type OutboxRelay } from './relay.js';
 import { resolvers } from './resolvers.js';
 import { seedDemoOrders } from './seed.js';
 
-export type OrdersService = SubgraphService<PrismaClient, OrdersContext> & { relay: OutboxRelay };
+export type OrdersService = SubgraphService<PrismaClient, OrdersContext> & {
+  relay: OutboxRelay;
+  /** One pass of the order sweeper now (it also runs every CONFIRM_SWEEP_MS). */
+  sweep(): Promise<void>;
+};
 
 export async function createOrdersService(config: OrdersConfig, options: { database?: Database; log?: Logger } = {}): Promise<OrdersService> {
   const metrics = createMetrics('orders');
   const tokens = createTokens(config.platform, config.identity);
-  const inventory = createInventoryClient({
-    metrics,
-    url: config.inventoryUrl,
-    timeoutMs: config.inventoryTimeoutMs,
-    tokens,
-    resilience: config.inventoryBreaker,
-  });
+  const inventory = createInventoryClient({ metrics, url: config.inventoryUrl, tokens, resilience: config.inventoryBreaker });
   const log = options.log ?? createLogger('orders', config.platform.logLevel);
   const { natsUrl, stream } = config.events;
   const relay = createOutboxRelay({
@@ -38,19 +37,25 @@ export async function createOrdersService(config: OrdersConfig, options: { datab
     settings: { intervalMs: config.outboxRelayMs, timeoutMs: config.eventsTimeoutMs, maxAttempts: config.outboxMaxAttempts, retryBaseMs: config.outboxRetryBaseMs },
     metrics,
   });
+  let sweep: () => Promise<void> = async () => {};
   const service = await bootSubgraph(
     {
       name: 'orders',
       schemaFile: fromRoot('subgraphs/orders/schema.graphql'),
       resolvers,
       createPrisma: (adapter) => new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }),
-      createContext: createContextFactory(inventory, relay),
+      createContext: createContextFactory(inventory, relay, config.pendingCaps),
       seed: config.seedDemoData ? seedDemoOrders : undefined,
+      close: () => inventory.close(),
       background(prisma, log) {
-        const stopSweeper = runPeriodically('confirmation sweeper', config.confirmSweepMs, async () => {
+        // The order sweeper: reservations placeOrder could not confirm, then orders PENDING for too long.
+        sweep = async () => {
           const settled = await confirmUnconfirmed({ prisma, inventory, relay, log });
           if (settled > 0) log.info({ orders: settled }, 'confirmed orders left unconfirmed');
-        }, log);
+          const expired = await expireStalePending({ prisma, inventory, relay, log }, config.pendingOrderTtlSeconds);
+          if (expired > 0) log.info({ orders: expired, ttlSeconds: config.pendingOrderTtlSeconds }, 'cancelled PENDING orders past their TTL');
+        };
+        const stopSweeper = runPeriodically('order sweeper', config.confirmSweepMs, () => sweep(), log);
         const stopRelay = relay.start(prisma, log);
         return async () => {
           await Promise.all([stopSweeper(), stopRelay()]);
@@ -60,5 +65,5 @@ export async function createOrdersService(config: OrdersConfig, options: { datab
     config,
     { ...options, log, metrics },
   );
-  return Object.assign(service, { relay });
+  return Object.assign(service, { relay, sweep: () => sweep() });
 }

@@ -11,6 +11,8 @@ export interface FaultyProxy {
   dropReplies: boolean;
   /** When set, a request whose bytes match is cut before it reaches the target. */
   dropRequests: RegExp | null;
+  /** When set, a request whose bytes match reaches the target, and its reply is lost (the connection is cut). */
+  dropRepliesTo: RegExp | null;
   /** When set, every new connection is closed at once, as by a dead target. */
   refuse: boolean;
   /** When set, new connections are accepted and never answered, as by a hung or unreachable host. */
@@ -19,6 +21,8 @@ export interface FaultyProxy {
   replyDelayMs: number;
   /** Connections accepted so far (refused ones included). */
   connections: number;
+  /** The text of every request chunk that passed through, in order (headers and bodies). */
+  requests: string[];
   /** Cuts every open connection, as a target's death does (with `refuse`, it stays dead). */
   cutAll(): void;
   close(): Promise<void>;
@@ -51,13 +55,16 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
         else cut(client, upstream);
       });
     }
+    let replyDoomed = false;
     client.on('data', (chunk: Buffer) => {
       if (proxy.blackhole) return; // swallowed: the request never arrives, no answer comes
+      proxy.requests.push(chunk.toString('utf8'));
+      if (proxy.dropRepliesTo?.test(chunk.toString('utf8'))) replyDoomed = true;
       if (proxy.dropRequests?.test(chunk.toString('utf8'))) cut(client, upstream);
       else upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (proxy.dropReplies) cut(client, upstream);
+      if (proxy.dropReplies || replyDoomed) cut(client, upstream);
       else if (proxy.replyDelayMs > 0) setTimeout(() => client.write(chunk), proxy.replyDelayMs);
       else client.write(chunk);
     });
@@ -69,10 +76,12 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
     url: proxyUrl.toString(),
     dropReplies: false,
     dropRequests: null,
+    dropRepliesTo: null,
     refuse: false,
     blackhole: false,
     replyDelayMs: 0,
     connections: 0,
+    requests: [],
     cutAll: () => sockets.forEach((socket) => socket.destroy()),
     close: () =>
       new Promise((resolve) => {

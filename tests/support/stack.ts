@@ -51,6 +51,8 @@ export async function postGraphQL<T>(url: string, query: string, variables?: Rec
 export interface StackOptions extends BootOptions {
   /** Rewrites the URL the gateway uses for a subgraph (to put a faulty proxy in between). */
   gatewayRoute?: (name: string, url: string) => string | Promise<string>;
+  /** Rewrites the URL orders uses for inventory (to put a faulty proxy in between). */
+  ordersToInventory?: (url: string) => string | Promise<string>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -58,7 +60,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const [usersServer, inventoryServer] = await Promise.all([users.listen(0, '127.0.0.1'), inventory.listen(0, '127.0.0.1')]);
   const notifications = await bootNotifications({ ...options, usersUrl: usersServer.url });
   const notificationsServer = await notifications.listen(0, '127.0.0.1');
-  const orders = await bootOrders({ ...options, inventoryUrl: inventoryServer.url, notificationsUrl: notificationsServer.url });
+  const inventoryUrl = options.ordersToInventory ? await options.ordersToInventory(inventoryServer.url) : inventoryServer.url;
+  const orders = await bootOrders({ ...options, inventoryUrl, notificationsUrl: notificationsServer.url });
   const ordersServer = await orders.listen(0, '127.0.0.1');
   const subgraphUrls = { users: usersServer.url, inventory: inventoryServer.url, orders: ordersServer.url, notifications: notificationsServer.url };
   const subgraphMetricsUrls = { users: usersServer.metricsUrl, inventory: inventoryServer.metricsUrl, orders: ordersServer.metricsUrl, notifications: notificationsServer.metricsUrl };
