@@ -29,5 +29,6 @@ COPY --from=build /app/subgraphs/inventory/schema.graphql ./subgraphs/inventory/
 COPY --from=build /app/subgraphs/orders/schema.graphql ./subgraphs/orders/
 COPY --from=build /app/subgraphs/notifications/schema.graphql ./subgraphs/notifications/
 USER node
-EXPOSE 4000 4001 4002 4003 4004
+# The service ports, then the metrics port (<NAME>_METRICS_PORT, 9464 in docker-compose.yml).
+EXPOSE 4000 4001 4002 4003 4004 9464
 CMD ["node", "dist/gateway/index.js"]

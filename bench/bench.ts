@@ -54,8 +54,8 @@ interface Target {
   url: string;
   /** Processes whose CPU and memory count, by the name the report gives them. */
   pids: Record<string, number>;
-  /** Each subgraph's URL, to read SQL counts (absent for the baseline). */
-  services?: Record<Subgraph, string>;
+  /** Where each service serves /metrics, to read SQL and fetch counts (absent for the baseline). */
+  metrics?: Record<Subgraph | 'gateway', string>;
 }
 
 interface Scenario {
@@ -88,7 +88,8 @@ async function main() {
         label: workers === 1 ? 'supergraph' : `supergraph ×${workers} workers`,
         url: services.url('gateway'),
         pids,
-        services: { users: services.url('users'), inventory: services.url('inventory'), orders: services.url('orders'), notifications: services.url('notifications') },
+        // The services run in production mode, which serves /metrics on its own port only.
+        metrics: { gateway: services.metricsUrl('gateway'), users: services.metricsUrl('users'), inventory: services.metricsUrl('inventory'), orders: services.metricsUrl('orders'), notifications: services.metricsUrl('notifications') },
       };
       return { services, target };
     };
@@ -300,12 +301,12 @@ async function run(target: Target, scenario: Scenario, warm = true): Promise<Row
   if (warm) await load(target, scenario, WARMUP_SECONDS);
 
   const counters = async () => {
-    if (!target.services) return null;
+    if (!target.metrics) return null;
     const sql = {} as Record<Subgraph, number>;
     const fetches = {} as Record<Subgraph, number>;
     for (const name of SUBGRAPHS) {
-      sql[name] = await metricSum(target.services[name], 'db_query_duration_seconds_count');
-      fetches[name] = await metricSum(target.url, 'upstream_call_duration_seconds_count', { target: name });
+      sql[name] = await metricSum(target.metrics[name], 'db_query_duration_seconds_count');
+      fetches[name] = await metricSum(target.metrics.gateway, 'upstream_call_duration_seconds_count', { target: name });
     }
     return { sql, fetches };
   };

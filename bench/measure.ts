@@ -74,7 +74,7 @@ export function postgresCpuBetween(before: Map<number, number>, after: Map<numbe
   return total;
 }
 
-/** Sums the samples of a Prometheus series (all label sets matching `labels`) at `url`'s /metrics. */
+/** Sums the samples of a Prometheus series (all label sets matching `labels`) at `url`'s /metrics (`url` may be the /metrics URL itself). */
 export async function metricSum(url: string, series: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await (await fetch(new URL('/metrics', url))).text();
   let sum = 0;

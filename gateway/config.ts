@@ -1,6 +1,8 @@
 // The gateway's settings, read once at start-up.
 import { ConfigError, envBool, envInt, envOptional, envString, envUrl, readPlatformConfig, type PlatformConfig } from '../platform/config.js';
+import { readMetricsPort } from '../platform/metrics.js';
 import { fromRoot } from '../platform/paths.js';
+import { parseCidrs, type Cidr } from './clientAddress.js';
 import type { SubgraphCallOptions } from './dataSource.js';
 import type { PersistedDocumentsMode, PersistedDocumentsSettings } from './persistedDocuments.js';
 import type { QueryLimits } from './queryLimits.js';
@@ -11,6 +13,10 @@ export interface GatewayConfig {
   platform: PlatformConfig;
   port: number;
   host: string;
+  /** Where /metrics is served (platform/metrics.ts readMetricsPort). */
+  metricsPort: number | null | undefined;
+  /** Proxies whose X-Forwarded-For is believed (gateway/clientAddress.ts). */
+  trustedProxies: Cidr[];
   supergraphPath: string;
   /** Per-subgraph URL overrides of supergraph.yaml's routing_url (by subgraph name). */
   subgraphUrls: Record<string, string>;
@@ -34,10 +40,13 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     const url = envUrl(env, `${name.toUpperCase()}_URL`, ['http:', 'https:']);
     if (url) subgraphUrls[name] = url;
   }
+  const platform = readPlatformConfig(env);
   return {
-    platform: readPlatformConfig(env),
+    platform,
     port: envInt(env, 'GATEWAY_PORT', 4000, { max: 65535 }),
     host: envString(env, 'HOST', '127.0.0.1'),
+    metricsPort: readMetricsPort(env, 'GATEWAY_METRICS_PORT', platform.production),
+    trustedProxies: readTrustedProxies(env),
     supergraphPath: envString(env, 'SUPERGRAPH_PATH', fromRoot('supergraph.graphql')),
     subgraphUrls,
     subgraphCalls: {
@@ -57,7 +66,8 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
       perIpPerMinute: envInt(env, 'RATE_LIMIT_PER_IP', 1200, { max: 1_000_000 }),
       perUserPerMinute: envInt(env, 'RATE_LIMIT_PER_USER', 600, { max: 1_000_000 }),
       failedLoginsPerIp: envInt(env, 'LOGIN_FAILURES_PER_IP', 50, { max: 1_000_000 }),
-      trustProxyHops: envInt(env, 'TRUST_PROXY_HOPS', 0, { max: 10 }),
+      signUpsPerIp: envInt(env, 'SIGNUPS_PER_IP', 20, { max: 1_000_000 }),
+      signInsInFlightPerIp: envInt(env, 'SIGN_IN_CONCURRENCY_PER_IP', 2, { max: 10_000 }),
     },
     subscriptions: {
       maxPerConnection: envInt(env, 'SUBSCRIPTIONS_PER_CONNECTION', 50, { min: 1, max: 10_000 }),
@@ -71,6 +81,23 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     corsOrigins: (envOptional(env, 'CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     persistedDocuments: readPersistedDocumentsSettings(env),
   };
+}
+
+function readTrustedProxies(env: Record<string, string | undefined>): Cidr[] {
+  // TRUST_PROXY_HOPS believed X-Forwarded-For from whoever sent it; a deployment that set
+  // it is told what replaced it rather than silently left counting its proxy as the client.
+  const hops = envInt(env, 'TRUST_PROXY_HOPS', 0, { max: 10 });
+  if (hops > 0) {
+    throw new ConfigError(
+      'TRUST_PROXY_HOPS',
+      'is replaced by TRUSTED_PROXIES: list the addresses of the proxies in front of the gateway (comma-separated, CIDRs allowed, e.g. TRUSTED_PROXIES=10.0.0.0/8), and unset TRUST_PROXY_HOPS. X-Forwarded-For is now believed only from those addresses.',
+    );
+  }
+  try {
+    return parseCidrs(envOptional(env, 'TRUSTED_PROXIES') ?? '');
+  } catch (error) {
+    throw new ConfigError('TRUSTED_PROXIES', (error as Error).message);
+  }
 }
 
 /**

@@ -1,18 +1,22 @@
 // The gateway's per-request context: who is calling, checked here first so a bad token
 // is refused before any subgraph is asked, and counted against the rate limits.
+import type { ServerResponse } from 'node:http';
 import { bearerToken, InvalidTokenError, type Caller, type Tokens } from '../platform/auth.js';
 import type { Deadline } from '../platform/deadline.js';
 import { refusingRequest, unauthenticated } from '../platform/errors.js';
 import type { RequestInfo } from '../platform/http.js';
-import { clientIp, type GatewayLimits } from './rateLimits.js';
+import { clientAddress, type TrustedProxies } from './clientAddress.js';
+import type { GatewayLimits } from './rateLimits.js';
 
 export interface GatewayContext {
   caller: Caller | null;
   /** The verified Authorization header, forwarded to the subgraphs as it came. */
   authorization?: string;
   requestId: string;
-  /** The client's address (see clientIp), for the per-IP limits. */
+  /** The client's address (gateway/clientAddress.ts), for the per-IP limits. */
   clientIp: string;
+  /** Runs `callback` once the answer is sent or the connection is gone, whatever happened in between. */
+  whenAnswered(callback: () => void): void;
   /** The request's whole budget (REQUEST_TIMEOUT_MS) from its arrival; each subgraph call gets what is left (set by server.ts). */
   deadline?: Deadline;
 }
@@ -20,10 +24,10 @@ export interface GatewayContext {
 export async function createGatewayContext(
   tokens: Tokens,
   limits: GatewayLimits,
-  trustProxyHops: number,
+  trustedProxies: TrustedProxies,
   { request, response, requestId }: RequestInfo,
 ): Promise<GatewayContext> {
-  const context: GatewayContext = { caller: null, requestId, clientIp: clientIp(request, trustProxyHops) };
+  const context: GatewayContext = { caller: null, requestId, clientIp: clientAddress(request, trustedProxies), whenAnswered: (callback) => whenClosed(response, callback) };
   const header = request.headers.authorization;
   try {
     const token = bearerToken(header);
@@ -35,9 +39,18 @@ export async function createGatewayContext(
       Object.assign(context, { caller, authorization: header });
     }
   } catch (error) {
-    if (error instanceof InvalidTokenError) throw refusingRequest(unauthenticated(error.message), 401);
+    if (error instanceof InvalidTokenError) {
+      // Counted against the IP before it is refused: forged tokens are requests like any other.
+      await limits.admit(context.clientIp, null, response);
+      throw refusingRequest(unauthenticated(error.message), 401);
+    }
     throw error;
   }
   await limits.admit(context.clientIp, context.caller, response);
   return context;
+}
+
+function whenClosed(response: ServerResponse, callback: () => void) {
+  if (response.closed) callback();
+  else response.once('close', callback);
 }

@@ -12,8 +12,10 @@ import { serveHttp, stringifyResult, type RunningServer } from '../platform/http
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
 import { storableStringsPlugin } from '../platform/inputHygiene.js';
+import { operationResolutionPlugin } from '../platform/operationResolution.js';
 import { createRateLimitStore } from '../platform/rateLimit.js';
 import { requestLogPlugin } from '../platform/requestLog.js';
+import { TrustedProxies } from './clientAddress.js';
 import type { GatewayConfig } from './config.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
 import { corsPolicy } from './cors.js';
@@ -74,7 +76,8 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
     plugins: [
       persistedDocuments.plugin as ApolloServerPlugin<GatewayContext>,
       ...(queryLimits.plugins as ApolloServerPlugin<GatewayContext>[]),
-      limits.loginPlugin,
+      operationResolutionPlugin<GatewayContext>(),
+      limits.signInPlugin,
       storableStringsPlugin<GatewayContext>(),
       // Before the request log, which records the status sent.
       jsonClientStatusPlugin<GatewayContext>(),
@@ -86,6 +89,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   });
   // No service identity: the gateway calls no hidden operation, and takes no service token.
   const tokens = createTokens(config.platform, null);
+  const trustedProxies = new TrustedProxies(config.trustedProxies);
   const formatError = createErrorFormatter({ production, onUnexpected: (error) => log.error({ err: error }, 'unexpected error in a subscription') });
   let running: RunningServer | undefined;
   const served: Gateway = {
@@ -96,7 +100,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
         settings: config.subscriptions,
         tokens,
         limits,
-        trustProxyHops: config.rateLimits.trustProxyHops,
+        trustedProxies,
         parseOptions: queryLimits.parseOptions,
         validationRules: queryLimits.validationRules,
         apollo,
@@ -112,7 +116,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
           context: async (info) => {
             // The budget starts when the request arrives: checking the token and the limits spend it too.
             const deadline = new Deadline(config.subgraphCalls.requestTimeoutMs);
-            const context = Object.assign(await createGatewayContext(tokens, limits, config.rateLimits.trustProxyHops, info), { deadline });
+            const context = Object.assign(await createGatewayContext(tokens, limits, trustedProxies, info), { deadline });
             persistedDocuments.admit(info);
             return context;
           },
@@ -121,6 +125,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
           compressFrom: config.compression ? COMPRESS_FROM_CHARS : undefined,
           metrics: metrics.registry,
           live: subscriptions,
+          metricsPort: config.metricsPort,
         },
         port,
         host,

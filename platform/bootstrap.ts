@@ -9,7 +9,7 @@ import { ConfigError, envBool, envInt, envString, envUrl, readPlatformConfig, ty
 import { openDatabase, type Database } from './database.js';
 import { fromRoot } from './paths.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, readMetricsPort, type Metrics } from './metrics.js';
 import { isUpToDate, migrate } from './migrator.js';
 import { readEventStreamSettings } from './events.js';
 import { openPubSub, type PubSub } from './pubsub.js';
@@ -44,6 +44,8 @@ export interface SubgraphSettings {
   migrationLockTimeoutMs: number;
   port: number;
   host: string;
+  /** Where /metrics is served (platform/metrics.ts readMetricsPort). */
+  metricsPort: number | null | undefined;
   seedDemoData: boolean;
   /** NATS_URL: live events (subscriptions) fan out through NATS to every instance; unset, in process. */
   natsUrl?: string;
@@ -59,6 +61,7 @@ export function readSubgraphSettings(env: Record<string, string | undefined>, na
     platform,
     identity: readServiceIdentity(env, name, roles, platform.production),
     port: envInt(env, `${prefix}_PORT`, defaultPort, { max: 65535 }),
+    metricsPort: readMetricsPort(env, `${prefix}_METRICS_PORT`, platform.production),
     host: envString(env, 'HOST', '127.0.0.1'),
     databaseUrl,
     dataDir: path.resolve(envString(env, 'DATA_DIR', fromRoot('data')), name),
@@ -130,6 +133,7 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
       tokens,
       createContext: definition.createContext({ prisma, tokens, metrics, pubsub, log }),
       metrics,
+      metricsPort: settings.metricsPort,
       async ready() {
         await prisma.$queryRawUnsafe('SELECT 1');
         // Subscribers must hear every change committed from now on.

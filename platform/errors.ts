@@ -54,7 +54,8 @@ export const badInput = (message: string, field?: string) =>
 export const conflict = (message: string, details: Record<string, unknown> = {}) =>
   codedError(ErrorCode.Conflict, message, details);
 
-const CLIENT_CODES = new Set<string>([
+/** Every code a client may see: ours and Apollo Server's own. */
+export const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
   ...Object.values(ErrorCode),
   // Apollo Server's own request errors are safe to pass through.
   'GRAPHQL_PARSE_FAILED',

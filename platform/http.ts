@@ -1,7 +1,8 @@
 // The HTTP server every process runs: GraphQL on / and /graphql (Apollo Server's
 // framework-neutral executeHTTPGraphQLRequest, no web framework in between), plus
 // /health (the process is alive) and /ready (it can do its work), CORS, a body limit and,
-// where asked for, gzip.
+// where asked for, gzip. /metrics is served either on the same port (development) or on
+// a port of its own that only the monitoring network reaches (see `metricsPort`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -51,11 +52,20 @@ export interface HttpOptions<TContext extends BaseContext> {
   metrics?: Registry;
   /** Subscriptions over WebSocket (and SSE); unset refuses upgrades. */
   live?: LiveTransport;
+  /**
+   * Where /metrics is served: undefined serves it on the service's own port; a number (0
+   * picks a free one) serves it there only, on a listener that answers nothing else;
+   * null serves it nowhere. What a scrape shows (operations, error rates, every upstream's
+   * health) is for operators, and on a public port anyone could poll it.
+   */
+  metricsPort?: number | null;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** Where /metrics answers, if anywhere. */
+  metricsUrl?: string;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then stops Apollo. */
   close(graceMs?: number): Promise<void>;
 }
@@ -78,6 +88,7 @@ export async function serveHttp<TContext extends BaseContext>(
   host = '0.0.0.0',
 ): Promise<RunningServer> {
   const { apollo, log } = options;
+  if (options.metrics && options.metricsPort === null) log.warn('/metrics is not served: no metrics port is set (<SERVICE>_METRICS_PORT, see the README)');
   await apollo.start();
   let closing = false;
   const readiness = { ...options, ready: async () => !closing && (await options.ready()) };
@@ -108,16 +119,51 @@ export async function serveHttp<TContext extends BaseContext>(
     server.listen(port, host, () => resolve());
   });
   const actualPort = (server.address() as AddressInfo).port;
+  let metricsServer: Server | undefined;
+  if (options.metrics && typeof options.metricsPort === 'number') {
+    // A metrics port that cannot be had (taken, say) fails the start, and leaves nothing listening.
+    metricsServer = await serveMetrics(options.metrics, options.metricsPort, host, log).catch(async (error: unknown) => {
+      await closeGracefully(server, apollo, 0);
+      throw error;
+    });
+  }
+  const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : options.metrics && options.metricsPort === undefined ? actualPort : undefined;
   return {
     url: `http://localhost:${actualPort}/graphql`,
     port: actualPort,
+    metricsUrl: metricsPort === undefined ? undefined : `http://localhost:${metricsPort}/metrics`,
     // Connections already open may still ask /ready while we drain: they hear "not ready".
-    close: (graceMs = 10_000) => {
+    close: async (graceMs = 10_000) => {
       closing = true;
       for (const response of unanswered) if (!response.headersSent) response.setHeader('connection', 'close');
-      return closeGracefully(server, apollo, graceMs, options.live);
+      // Scrapes go on while requests drain: the last figures of a stopping process count too.
+      await closeGracefully(server, apollo, graceMs, options.live);
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()).closeAllConnections());
     },
   };
+}
+
+// Private: the listener of a metrics port. It answers /metrics and nothing else, so what
+// is reachable there is exactly what monitoring needs.
+async function serveMetrics(registry: Registry, port: number, host: string, log: Logger): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/metrics') {
+      sendJson(response, 404, errorBody('Only /metrics is served on this port.', 'NOT_FOUND'));
+      return;
+    }
+    metricsText(registry).then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (error: unknown) => {
+        log.error({ err: error }, 'metrics scrape failed');
+        sendJson(response, 500, errorBody('Metrics are unavailable.', 'INTERNAL_SERVER_ERROR'));
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 async function handle<TContext extends BaseContext>(options: HttpOptions<TContext>, request: IncomingMessage, response: ServerResponse) {
@@ -141,7 +187,7 @@ async function handle<TContext extends BaseContext>(options: HttpOptions<TContex
     sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
     return;
   }
-  if (url.pathname === '/metrics' && options.metrics) {
+  if (url.pathname === '/metrics' && options.metrics && options.metricsPort === undefined) {
     response.writeHead(200, { 'content-type': options.metrics.contentType }).end(await metricsText(options.metrics));
     return;
   }

@@ -5,6 +5,7 @@
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { envInt, envOptional } from './config.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -75,6 +76,17 @@ export function scrapeTimeGauge(metrics: Metrics, name: string, help: string, re
       if (value) this.set(await value.catch(() => -1));
     },
   });
+}
+
+/**
+ * Where a service serves /metrics, from `<NAME>_METRICS_PORT`: that port when set (0 picks a
+ * free one). Unset, development keeps /metrics on the service's own port (undefined) and
+ * production serves it nowhere (null): a scrape names every operation, error rate and
+ * upstream, which is for operators, not for whoever reaches the public port.
+ */
+export function readMetricsPort(env: Record<string, string | undefined>, variable: string, production: boolean): number | null | undefined {
+  if (envOptional(env, variable) === undefined) return production ? null : undefined;
+  return envInt(env, variable, 0, { max: 65535 });
 }
 
 const ASK = 'supergraph:metrics?';

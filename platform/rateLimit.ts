@@ -26,6 +26,8 @@ export interface Limit {
   peek(key: string): Promise<LimitState>;
   /** Forgets `key` (after a successful log-in, say). */
   reset(key: string): Promise<void>;
+  /** Gives back `cost` counted by `hit` (an attempt that turned out not to count). */
+  refund(key: string, cost?: number): Promise<void>;
 }
 
 export interface RateLimitStore {
@@ -77,6 +79,9 @@ export function createRateLimitStore(options: { redisUrl?: string; keyPrefix?: s
         },
         async reset(key) {
           await limiter.delete(key);
+        },
+        async refund(key, cost = 1) {
+          await limiter.reward(key, cost);
         },
       };
     },

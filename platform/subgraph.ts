@@ -13,6 +13,7 @@ import type { Logger } from './logger.js';
 import { serveHttp, stringifyResult, type RequestInfo, type RunningServer } from './http.js';
 import type { Metrics } from './metrics.js';
 import { entityRepresentationsPlugin, storableStringsPlugin } from './inputHygiene.js';
+import { operationResolutionPlugin } from './operationResolution.js';
 import { requestLogPlugin } from './requestLog.js';
 import { subgraphSubscriptions } from './subscriptionServer.js';
 
@@ -40,6 +41,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   createContext(base: BaseContext): TContext;
   ready(): Promise<boolean>;
   metrics: Metrics;
+  /** Where /metrics is served (see HttpOptions.metricsPort). */
+  metricsPort?: number | null;
 }
 
 export interface SubgraphServer<TContext extends BaseContext> {
@@ -69,6 +72,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
+      operationResolutionPlugin<TContext>(),
       storableStringsPlugin<TContext>(),
       entityRepresentationsPlugin<TContext>(schema),
       requestLogPlugin<TContext>(log, options.metrics),
@@ -109,7 +113,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     apollo,
     contextFor: (caller, deadline) => contextFor(caller, undefined, deadline),
     listen: (port, host) =>
-      serveHttp({ apollo, context: contextFromRequest, ready: options.ready, log, metrics: options.metrics.registry, live: live?.() }, port, host),
+      serveHttp({ apollo, context: contextFromRequest, ready: options.ready, log, metrics: options.metrics.registry, metricsPort: options.metricsPort, live: live?.() }, port, host),
   };
 }
 

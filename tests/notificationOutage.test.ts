@@ -26,7 +26,7 @@ describe.each(transports)('events over $name with a side down', ({ env }) => {
     return (result.data?.me?.notifications?.nodes ?? []) as { kind: string; order: { id: string } }[];
   };
   const backlog = async () => {
-    const text = await (await fetch(services.url('orders').replace('/graphql', '/metrics'))).text();
+    const text = await (await fetch(services.metricsUrl('orders'))).text();
     return Number(/^outbox_backlog(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1]);
   };
 

@@ -39,8 +39,8 @@ function queryOnNewConnection(url: string, query: string): Promise<any> {
   });
 }
 
-const metric = async (url: string, name: string) => {
-  const text = await (await fetch(url.replace('/graphql', '/metrics'))).text();
+const metric = async (metricsUrl: string, name: string) => {
+  const text = await (await fetch(metricsUrl)).text();
   return text.split('\n').filter((line) => line.startsWith(name)).reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 };
 
@@ -64,12 +64,12 @@ const metric = async (url: string, name: string) => {
   it('runs two workers behind the one port, and /metrics counts the requests of both', async () => {
     expect(children(primary)).toHaveLength(2);
     const url = services.url('inventory');
-    const before = await metric(url, 'graphql_request_duration_seconds_count');
+    const before = await metric(services.metricsUrl('inventory'), 'graphql_request_duration_seconds_count');
     const answers = await Promise.all(
       Array.from({ length: 40 }, () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ products(first: 1) { totalCount } }' }) }).then((r) => r.json() as Promise<any>)),
     );
     expect(answers.every((answer) => answer.data.products.totalCount === 20)).toBe(true);
-    expect((await metric(url, 'graphql_request_duration_seconds_count')) - before).toBe(40);
+    expect((await metric(services.metricsUrl('inventory'), 'graphql_request_duration_seconds_count')) - before).toBe(40);
   });
 
   it('replaces a worker that dies, and keeps answering meanwhile', async () => {

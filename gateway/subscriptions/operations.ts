@@ -11,7 +11,8 @@ import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type Do
 import { bearerToken, InvalidTokenError, tokenExpiresAt, type Caller, type Tokens } from '../../platform/auth.js';
 import { codedError, ErrorCode } from '../../platform/errors.js';
 import type { GatewayContext } from '../context.js';
-import { clientIp, type GatewayLimits } from '../rateLimits.js';
+import { clientAddress, type TrustedProxies } from '../clientAddress.js';
+import type { GatewayLimits } from '../rateLimits.js';
 import { sendable, type SubscriptionExecutor } from './execute.js';
 import type { SubscriptionPlan, SubscriptionPlanner } from './planner.js';
 import type { SubscriptionSettings } from './settings.js';
@@ -33,6 +34,8 @@ interface Prepared {
   context: GatewayContext;
   source: string;
   plan?: SubscriptionPlan;
+  /** Runs what asked to be told when this operation is answered (GatewayContext.whenAnswered). */
+  answered(): void;
 }
 
 export interface OperationPayload {
@@ -58,7 +61,7 @@ export function createLiveOperations(options: {
   settings: SubscriptionSettings;
   tokens: Tokens;
   limits: GatewayLimits;
-  trustProxyHops: number;
+  trustedProxies: TrustedProxies;
   parseOptions: { maxTokens: number };
   validationRules: readonly ValidationRule[];
   planner: SubscriptionPlanner;
@@ -73,7 +76,7 @@ export function createLiveOperations(options: {
 
   return {
     async openSession(authorization, request) {
-      const session: LiveSession = { caller: null, clientIp: clientIp(request, options.trustProxyHops), request, active: 0 };
+      const session: LiveSession = { caller: null, clientIp: clientAddress(request, options.trustedProxies), request, active: 0 };
       const token = bearerToken(authorization);
       if (!token) return session;
       const caller = await options.tokens.verify(token);
@@ -106,8 +109,17 @@ export function createLiveOperations(options: {
       if (invalid.length > 0) return invalid.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
       const operation = getOperationAST(document, operationName);
       if (!operation) return [badRequest('Name the operation to run (operationName).')];
-      const context: GatewayContext = { caller: session.caller, authorization: session.authorization, requestId: randomUUID(), clientIp: session.clientIp };
-      const prepared: Prepared = { session, context, source: payload.query };
+      // What waits for this operation's end (a sign-in's place among those in flight)
+      // runs once it is answered: a query or mutation when executed, a subscription when it ends.
+      const onAnswered: (() => void)[] = [];
+      const context: GatewayContext = {
+        caller: session.caller,
+        authorization: session.authorization,
+        requestId: randomUUID(),
+        clientIp: session.clientIp,
+        whenAnswered: (callback) => void onAnswered.push(callback),
+      };
+      const prepared: Prepared = { session, context, source: payload.query, answered: () => onAnswered.splice(0).forEach((callback) => callback()) };
       if (operation.operation === 'subscription') prepared.plan = planner.plan(document, operationName, payload.query);
       return { schema: planner.apiSchema, document, operationName, variableValues: variables, contextValue: prepared };
     },
@@ -126,6 +138,7 @@ export function createLiveOperations(options: {
       const release = () => {
         if (released) return;
         released = true;
+        (args.contextValue as Prepared).answered();
         session.active -= 1;
         const left = (perPrincipal.get(key) ?? 1) - 1;
         if (left > 0) perPrincipal.set(key, left);
@@ -157,11 +170,13 @@ export function createLiveOperations(options: {
     },
 
     async execute(args) {
-      const { context, source } = args.contextValue as Prepared;
-      const response = await options.apollo.executeOperation(
-        { query: source, variables: args.variableValues as Record<string, unknown>, operationName: args.operationName ?? undefined },
-        { contextValue: context },
-      );
+      const { context, source, answered } = args.contextValue as Prepared;
+      const response = await options.apollo
+        .executeOperation(
+          { query: source, variables: args.variableValues as Record<string, unknown>, operationName: args.operationName ?? undefined },
+          { contextValue: context },
+        )
+        .finally(answered);
       if (response.body.kind !== 'single') return { errors: [{ message: 'Incremental delivery is not served here.', extensions: { code: 'BAD_REQUEST' } }] };
       const { singleResult } = response.body;
       return singleResult.errors ? { ...singleResult, errors: singleResult.errors.map(sendable) } : singleResult;

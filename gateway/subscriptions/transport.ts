@@ -6,6 +6,7 @@ import type { ValidationRule } from 'graphql';
 import type { Tokens } from '../../platform/auth.js';
 import type { LiveTransport } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
+import type { TrustedProxies } from '../clientAddress.js';
 import type { GatewayContext } from '../context.js';
 import type { GatewayLimits } from '../rateLimits.js';
 import { createSubscriptionExecutor } from './execute.js';
@@ -28,7 +29,7 @@ export function createGatewaySubscriptions(options: {
   settings: SubscriptionSettings;
   tokens: Tokens;
   limits: GatewayLimits;
-  trustProxyHops: number;
+  trustedProxies: TrustedProxies;
   parseOptions: { maxTokens: number };
   validationRules: readonly ValidationRule[];
   apollo: ApolloServer<GatewayContext>;

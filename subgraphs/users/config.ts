@@ -1,6 +1,7 @@
 // The users subgraph's settings, read once at start-up.
 import { readSubgraphSettings, type SubgraphSettings } from '../../platform/bootstrap.js';
 import { ConfigError, envBool, envInt, envString } from '../../platform/config.js';
+import type { KdfSettings } from './kdfQueue.js';
 
 export const DEV_ADMIN_EMAIL = 'admin@example.com';
 export const DEV_ADMIN_PASSWORD = 'admin-password';
@@ -15,6 +16,8 @@ export interface UsersConfig extends SubgraphSettings {
   adminPromoteExisting: boolean;
   /** Sign-in attempts per account per LOGIN_WINDOW_SECONDS before it is throttled; 0 turns it off. */
   loginAttemptsPerAccount: number;
+  /** How many password hashes run at once and how many may wait (kdfQueue.ts). */
+  passwordHashing: KdfSettings;
 }
 
 /** The window in which failed sign-ins for one account are counted. */
@@ -36,5 +39,12 @@ export function readUsersConfig(env: Record<string, string | undefined> = proces
     adminPassword,
     adminPromoteExisting: envBool(env, 'ADMIN_PROMOTE_EXISTING', false),
     loginAttemptsPerAccount: envInt(env, 'LOGIN_ATTEMPTS_PER_ACCOUNT', 10, { max: 10_000 }),
+    passwordHashing: {
+      // libuv runs four threads for all its work: two of them at most for password hashes.
+      concurrency: envInt(env, 'PASSWORD_HASH_CONCURRENCY', 2, { min: 1, max: 64 }),
+      queueLength: envInt(env, 'PASSWORD_HASH_QUEUE', 16, { max: 10_000 }),
+      // Well inside the gateway's SUBGRAPH_TIMEOUT_MS (10 s): a refusal, never a timeout.
+      maxWaitMs: envInt(env, 'PASSWORD_HASH_MAX_WAIT_MS', 2000, { min: 10, max: 60_000 }),
+    },
   };
 }

@@ -3,10 +3,14 @@ import { badInput, codedError, conflict, ErrorCode } from '../../platform/errors
 
 export const invalidCredentials = () => codedError(ErrorCode.Unauthenticated, 'Invalid email or password.');
 export const emailTaken = () => conflict('An account with this email already exists.', { field: 'email' });
+/** The password-hash queue is full (kdfQueue.ts): nothing was checked or created; retry shortly. */
+export const passwordChecksBusy = () =>
+  codedError(ErrorCode.RateLimited, 'Too many sign-ins are being checked right now. Try again in 1 s.', { reason: 'busy', retryAfterSeconds: 1 });
 
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 256;
-const MAX_EMAIL_LENGTH = 254;
+/** The longest address SMTP can carry (RFC 5321's path limit, less the brackets). */
+export const MAX_EMAIL_LENGTH = 254;
 const MAX_NAME_LENGTH = 100;
 // Deliberately simple: one @, no spaces, a dot in the domain. Real validation is a confirmation mail.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -15,6 +19,16 @@ export function normalizeEmail(email: string): string {
   const normalized = email.trim().toLowerCase();
   if (normalized.length > MAX_EMAIL_LENGTH || !EMAIL.test(normalized)) throw badInput('email is not a valid email address.', 'email');
   return normalized;
+}
+
+/**
+ * The key an email is signed in and throttled under (lower case, trimmed). Anything longer
+ * than an address can be is refused before it is looked up or becomes a rate-limit key.
+ */
+export function signInEmail(email: string): string {
+  const key = email.trim().toLowerCase();
+  if (key.length > MAX_EMAIL_LENGTH) throw badInput(`email must be at most ${MAX_EMAIL_LENGTH} characters long.`, 'email');
+  return key;
 }
 
 export function validateName(name: string): string {

@@ -7,7 +7,7 @@ import { DateTime } from '../../platform/scalars.js';
 import type { GraphQLResolverMap } from '../../platform/subgraph.js';
 import type { UsersContext } from './context.js';
 import { listUsers, type ListUsersArgs } from './directory.js';
-import { emailTaken, invalidCredentials, normalizeEmail, validateName, validatePassword } from './errors.js';
+import { emailTaken, invalidCredentials, normalizeEmail, signInEmail, validateName, validatePassword } from './errors.js';
 import type { User } from './generated/prisma/client.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 
@@ -65,7 +65,8 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
     async signUp(_parent, { input }: { input: { email: string; name: string; password: string } }, context) {
       const email = normalizeEmail(input.email);
       const name = validateName(input.name);
-      const passwordHash = await hashPassword(validatePassword(input.password));
+      const password = validatePassword(input.password);
+      const passwordHash = await context.passwordHashing.run('signUp', () => hashPassword(password));
       try {
         const user = await context.prisma.user.create({ data: { email, name, passwordHash } });
         context.log.info({ userId: user.id }, 'user signed up');
@@ -77,15 +78,23 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
     },
 
     async logIn(_parent, { email, password }: { email: string; password: string }, context) {
-      const key = email.trim().toLowerCase();
+      const key = signInEmail(email);
       // Every attempt counts before the password is checked (so parallel guesses cannot
       // slip past the count) and a success clears the count. Unknown emails count the
       // same way, so the throttle says nothing about which accounts exist.
       const attempts = await context.loginAttempts?.hit(key);
       if (attempts && !attempts.allowed) throw rateLimited('Too many sign-in attempts for this account.', attempts);
-      const user = await context.prisma.user.findUnique({ where: { email: key } });
-      // Always run the KDF, so an unknown email answers as slowly as a wrong password.
-      const matches = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+      const { user, matches } = await context.passwordHashing
+        .run('logIn', async () => {
+          const found = await context.prisma.user.findUnique({ where: { email: key } });
+          // Always run the KDF, so an unknown email answers as slowly as a wrong password.
+          return { user: found, matches: await verifyPassword(password, found?.passwordHash ?? (await decoyHash())) };
+        })
+        .catch(async (error: unknown) => {
+          // Refused as busy (or failed) before a password was checked: no guess was made, none is counted.
+          await context.loginAttempts?.refund(key);
+          throw error;
+        });
       if (!user || !matches) throw invalidCredentials();
       await context.loginAttempts?.reset(key);
       return authPayload(context, user);

@@ -22,7 +22,7 @@ export async function createUsersService(config: UsersConfig, options: { databas
       schemaFile: fromRoot('subgraphs/users/schema.graphql'),
       resolvers,
       createPrisma: (adapter) => new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }),
-      createContext: createContextFactory(loginAttempts),
+      createContext: createContextFactory(loginAttempts, config.passwordHashing),
       async seed(prisma, log) {
         await seedAdmin(prisma, { email: config.adminEmail, password: config.adminPassword, promoteExisting: config.adminPromoteExisting }, log);
         if (config.seedDemoData) await seedDemoUsers(prisma, log);

@@ -37,6 +37,8 @@ export interface ServiceProcesses {
   ports: Record<ServiceName, number>;
   /** The GraphQL URL of a service (its own port, not through a proxy). */
   url(name: ServiceName): string;
+  /** Where a service serves /metrics: a port of its own (<NAME>_METRICS_PORT), as in production. */
+  metricsUrl(name: ServiceName): string;
   /** Starts a service and waits until its /ready answers 200; `env` adds to the group's. */
   start(name: ServiceName, env?: Record<string, string>): Promise<ChildProcess>;
   /** Everything a service has printed (its JSON log lines) since the group began. */
@@ -63,7 +65,8 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     await execFileAsync('tar', ['-xf', await migratedTemplateFile(subgraph), '-C', path.join(dataDir, subgraph)]);
   }
   const ports = {} as Record<ServiceName, number>;
-  for (const name of NAMES) ports[name] = await freePort();
+  const metricsPorts = {} as Record<ServiceName, number>;
+  for (const name of NAMES) [ports[name], metricsPorts[name]] = [await freePort(), await freePort()];
   const url = (name: ServiceName) => `http://127.0.0.1:${ports[name]}/graphql`;
   // NODE_OPTIONS carries jest's VM-modules flag, which the services must not inherit.
   const { NODE_OPTIONS: _jestOnly, ...inherited } = process.env;
@@ -79,6 +82,7 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     GATEWAY_PORT: String(ports.gateway),
     STOREFRONT_PORT: String(ports.storefront),
     GATEWAY_URL: url('gateway'),
+    ...Object.fromEntries(NAMES.map((name) => [`${name.toUpperCase()}_METRICS_PORT`, String(metricsPorts[name])])),
     USERS_URL: url('users'),
     INVENTORY_URL: url('inventory'),
     ORDERS_URL: url('orders'),
@@ -104,6 +108,7 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
   return {
     ports,
     url,
+    metricsUrl: (name) => `http://127.0.0.1:${metricsPorts[name]}/metrics`,
     async start(name, extra = {}) {
       const child = spawn(process.execPath, ['--max-semi-space-size=16', fromRoot(ENTRIES[name])], { env: { ...shared, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
       for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => printed.get(name)!.push(chunk.toString('utf8')));

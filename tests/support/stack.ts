@@ -20,6 +20,8 @@ export interface GraphQLResponse<T = any> {
 export interface Stack {
   gatewayUrl: string;
   subgraphUrls: { users: string; inventory: string; orders: string; notifications: string };
+  /** Where each process serves /metrics, if anywhere (its own port in development; see `<NAME>_METRICS_PORT`). */
+  metricsUrls: { gateway?: string; users?: string; inventory?: string; orders?: string; notifications?: string };
   users: UsersService;
   inventory: InventoryService;
   orders: OrdersService;
@@ -33,7 +35,7 @@ export interface Stack {
   /** SQL statements sent by each subgraph so far. */
   statements(): { users: number; inventory: number; orders: number; notifications: number };
   /** Another gateway in front of the same subgraphs, with `env` on top of the test settings. */
-  addGateway(env: Record<string, string>): Promise<{ url: string; gateway: Gateway }>;
+  addGateway(env: Record<string, string>): Promise<{ url: string; metricsUrl?: string; gateway: Gateway }>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const orders = await bootOrders({ ...options, inventoryUrl, notificationsUrl: notificationsServer.url });
   const ordersServer = await orders.listen(0, '127.0.0.1');
   const subgraphUrls = { users: usersServer.url, inventory: inventoryServer.url, orders: ordersServer.url, notifications: notificationsServer.url };
+  const subgraphMetricsUrls = { users: usersServer.metricsUrl, inventory: inventoryServer.metricsUrl, orders: ordersServer.metricsUrl, notifications: notificationsServer.metricsUrl };
 
   const route = options.gatewayRoute ?? ((_name: string, url: string) => url);
   const subgraphs = await Promise.all(
@@ -75,14 +78,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const addGateway = async (env: Record<string, string>) => {
     const gateway = await createGateway(readGatewayConfig({ ...TEST_ENV, ...options.env, ...env }), { supergraphSdl });
     gateways.push(gateway);
-    return { url: (await gateway.listen(0, '127.0.0.1')).url, gateway };
+    const running = await gateway.listen(0, '127.0.0.1');
+    return { url: running.url, metricsUrl: running.metricsUrl, gateway };
   };
-  const { url: gatewayUrl, gateway } = await addGateway({});
+  const { url: gatewayUrl, metricsUrl: gatewayMetricsUrl, gateway } = await addGateway({});
 
   let adminToken: Promise<string> | undefined;
   const stack: Stack = {
     gatewayUrl,
     subgraphUrls,
+    metricsUrls: { gateway: gatewayMetricsUrl, ...subgraphMetricsUrls },
     users,
     inventory,
     orders,
