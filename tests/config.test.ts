@@ -81,7 +81,7 @@ describe('the README', () => {
   }
 
   it('documents every environment variable the services read', () => {
-    const readme = readFileSync(fromRoot('README.md'), 'utf8');
+    const readme = readFileSync(fromRoot('docs/configuration.md'), 'utf8');
     const names = variablesRead();
     expect(names).toContain('SHUTDOWN_GRACE_MS');
     expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
