@@ -124,7 +124,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     if (!outcomeUnknown) return codedError(ErrorCode.SubgraphUnavailable, `The ${this.name} service is unavailable.`, { subgraph: this.name, reason });
     return codedError(
       ErrorCode.SubgraphUnavailable,
-      `The ${this.name} service did not answer; the change may or may not have been made. Retry with the same idempotencyKey to find out.`,
+      `The ${this.name} service did not answer; the change may or may not have been made. A placeOrder retried with the same idempotencyKey finds out.`,
       { subgraph: this.name, reason, outcome: 'unknown' },
     );
   }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, writeFile, mkdir, readFile, rm, readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -109,6 +110,12 @@ describe('a migration that fails', () => {
 });
 
 /** A copy of the users migrations, plus `extra` folders (name → migration.sql, or null for none). */
+/** The users subgraph's real migrations, which the tests below copy and add to. */
+const USERS_MIGRATIONS = readdirSync(fromRoot('prisma/users/migrations'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
 async function migrationsDir(extra: Record<string, string | null> = {}): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
   await cp(fromRoot('prisma/users/migrations'), dir, { recursive: true });
@@ -132,8 +139,8 @@ describe('the migrations folder', () => {
   it('keeps Prisma\'s migration_lock.toml and other files beside the folders', async () => {
     const dir = await migrationsDir();
     await writeFile(path.join(dir, 'README.md'), 'notes\n');
-    expect((await readdir(dir)).sort()).toEqual(['20261122000000_init', 'README.md', 'migration_lock.toml']);
-    expect((await readMigrations(dir)).map((m) => m.name)).toEqual(['20261122000000_init']);
+    expect((await readdir(dir)).sort()).toEqual([...USERS_MIGRATIONS, 'README.md', 'migration_lock.toml'].sort());
+    expect((await readMigrations(dir)).map((m) => m.name)).toEqual(USERS_MIGRATIONS);
   });
 });
 
@@ -161,12 +168,15 @@ describe('checksums, as Prisma compares them', () => {
     const testDatabase = await createTestDatabase('migrate_crlf');
     const database = await testDatabase.open();
     try {
-      expect(await migrate(database, lf)).toEqual(['20261122000000_init']);
+      expect(await migrate(database, lf)).toEqual(USERS_MIGRATIONS);
       expect(await migrate(database, crlf)).toEqual([]);
       expect(await isUpToDate(database, crlf)).toBe(true);
       // The record is the checksum of the file as it was read, as `prisma migrate deploy` writes it.
-      const [row] = await database.withSession((s) => s.query<{ checksum: string }>('SELECT checksum FROM "_prisma_migrations"'));
-      expect(row!.checksum).toBe(createHash('sha256').update(await readFile(path.join(lf, '20261122000000_init', 'migration.sql'))).digest('hex'));
+      const rows = await database.withSession((s) => s.query<{ checksum: string }>('SELECT checksum FROM "_prisma_migrations" ORDER BY migration_name'));
+      const lfChecksums = await Promise.all(
+        USERS_MIGRATIONS.map(async (name) => createHash('sha256').update(await readFile(path.join(lf, name, 'migration.sql'))).digest('hex')),
+      );
+      expect(rows.map((row) => row.checksum)).toEqual(lfChecksums);
     } finally {
       await database.close();
       await testDatabase.drop();
@@ -282,7 +292,7 @@ describe('a migration killed half-way with SIGKILL', () => {
           ),
         );
         expect(rows).toEqual([
-          { migration_name: '20261122000000_init', finished: true, rolled_back: false },
+          ...USERS_MIGRATIONS.map((name) => ({ migration_name: name, finished: true, rolled_back: false })),
           { migration_name: SLOW, finished: true, rolled_back: false },
         ]);
         expect(await database.withSession((s) => s.query(`SELECT to_regclass('slow_marker')::text AS t`))).toEqual([{ t: 'slow_marker' }]);

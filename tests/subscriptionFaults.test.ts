@@ -21,13 +21,11 @@ beforeAll(async () => {
 }, 240_000);
 afterAll(() => services?.dispose());
 
-const metricsOf = (name: 'orders' | 'notifications') => services.url(name).replace('/graphql', '/metrics');
-
 describe('a process that goes away mid-subscription', () => {
   it('orders killed: the subscriber gets SUBGRAPH_UNAVAILABLE naming it, then the end', async () => {
     const connection = wsConnection(services.url('gateway'), { token });
     const watch = connection.subscribe('subscription { orderUpdated { id status user { name } } }');
-    await waitForLiveAt(metricsOf('orders'), 'orderUpdated', 1);
+    await waitForLiveAt(services.metricsUrl('orders'), 'orderUpdated', 1);
     await services.signal('orders', 'SIGKILL');
     const event = await watch.next();
     expect(event.errors?.[0]?.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'orders' });
@@ -38,7 +36,7 @@ describe('a process that goes away mid-subscription', () => {
   it('the gateway stopping closes the socket with 1001 Going Away', async () => {
     const connection = wsConnection(services.url('gateway'), { token });
     connection.subscribe('subscription { notificationAdded { id } }');
-    await waitForLiveAt(metricsOf('notifications'), 'notificationAdded', 1);
+    await waitForLiveAt(services.metricsUrl('notifications'), 'notificationAdded', 1);
     await services.signal('gateway', 'SIGTERM');
     expect((await connection.closed).code).toBe(1001);
     await connection.dispose();
