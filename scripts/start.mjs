@@ -7,6 +7,7 @@
 // their start-up (a first run initialises four databases) as subgraphs failing, and its
 // circuit breakers would refuse that subgraph for a few seconds more.
 import { node24, prepare, root } from './prepare.mjs';
+import { logLineFormatter } from './logFormat.mjs';
 import { Supervisor } from './supervisor.mjs';
 
 // A bound for a process that hangs at start-up, not a speed: on a loaded 2-core machine
@@ -51,6 +52,7 @@ const supervisor = new Supervisor({
   nodeFlags: NODE_FLAGS,
   cwd: root,
   env: childEnv,
+  formatLine: await logLineFormatter(env, Boolean(process.stdout.isTTY)),
   onStartupFailure: (error) => {
     console.error(error.message);
     void stopAll(1);

@@ -32,14 +32,16 @@ export class Supervisor {
    * @param {string} options.cwd
    * @param {Record<string, string | undefined>} options.env
    * @param {(error: Error) => void} options.onStartupFailure called when a process dies before it was ever ready
+   * @param {(line: string) => string} [options.formatLine] how a line a process printed is shown (logFormat.mjs)
    * @param {typeof RESTART_POLICY} [options.policy]
    */
-  constructor({ node, nodeFlags, cwd, env, onStartupFailure, policy = RESTART_POLICY }) {
+  constructor({ node, nodeFlags, cwd, env, onStartupFailure, formatLine = (line) => line, policy = RESTART_POLICY }) {
     this.node = node;
     this.nodeFlags = nodeFlags;
     this.cwd = cwd;
     this.env = env;
     this.onStartupFailure = onStartupFailure;
+    this.formatLine = formatLine;
     this.policy = policy;
     this.stopping = false;
     /** @type {Map<string, any>} one entry per service: its current process and its history */
@@ -85,7 +87,7 @@ export class Supervisor {
     const closed = new Promise((resolve) => child.once('close', resolve));
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
-        console.log(`${label} ${line}`);
+        console.log(`${label} ${this.formatLine(line)}`);
         lines.push(line);
         if (lines.length > LAST_LINES) lines.shift();
       });

@@ -235,7 +235,9 @@ function migratorProcess(dir: string, env: Record<string, string>): MigratorProc
     output,
     exited,
     async waitForOutput(text) {
-      await waitFor(`the migrator to print ${JSON.stringify(text)}`, async () => output().includes(text) || done, { timeoutMs: 60_000, everyMs: 50 });
+      // A guard against a hung migrator, not a speed: on a loaded machine creating the
+      // embedded database alone took over a minute.
+      await waitFor(`the migrator to print ${JSON.stringify(text)}`, async () => output().includes(text) || done, { timeoutMs: 150_000, everyMs: 50 });
       if (!output().includes(text)) throw new Error(`the migrator exited without printing ${JSON.stringify(text)}:\n${output()}`);
     },
   };

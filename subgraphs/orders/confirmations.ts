@@ -8,9 +8,9 @@ import { ErrorCode } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Order, PrismaClient } from './generated/prisma/client.js';
 import type { InventoryClient } from './inventoryClient.js';
-import { recordTransition } from './outbox.js';
 import type { LiveOrders } from './live.js';
 import type { OutboxRelay } from './relay.js';
+import { endOrder } from './terminalChange.js';
 
 /** How old an unconfirmed order must be before the sweeper takes it over from placeOrder. */
 const SWEEPER_GRACE_MS = 2000;
@@ -33,10 +33,7 @@ export async function confirmOrder(deps: ConfirmDeps, order: Order): Promise<Ord
   } catch (error) {
     if ((error as { extensions?: { code?: string } }).extensions?.code !== ErrorCode.Conflict) throw error;
     deps.log.warn({ orderId: order.id }, 'reservation expired before the order was confirmed; cancelling the order');
-    if (await recordTransition(deps.prisma, order, 'CANCELLED', 'RESERVATION_EXPIRED')) {
-      deps.relay.kick();
-      deps.live?.changed(deps.prisma, order.id, deps.log);
-    }
+    await endOrder(deps, order, 'CANCELLED', 'RESERVATION_EXPIRED');
     return deps.prisma.order.findUniqueOrThrow({ where: { id: order.id } });
   }
   return deps.prisma.order.update({ where: { id: order.id }, data: { confirmedAt: new Date() } });

@@ -10,8 +10,8 @@ import type { Logger } from '../../platform/logger.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { InventoryClient } from './inventoryClient.js';
 import type { LiveOrders } from './live.js';
-import { recordTransition } from './outbox.js';
 import type { OutboxRelay } from './relay.js';
+import { endOrder } from './terminalChange.js';
 
 const SWEEP_BATCH = 100;
 
@@ -42,17 +42,10 @@ export async function expireStalePending(deps: ExpiryDeps, ttlSeconds: number, n
       // CONFLICT: inventory had already sold the stock, so an admin's complete got there
       // first. It is the sale that stands; record it, if that complete has not yet.
       deps.log.info({ orderId: order.id }, 'expired order was sold meanwhile; recording it completed');
-      if (await recordTransition(deps.prisma, order, 'COMPLETED')) {
-        deps.relay.kick();
-        deps.live?.changed(deps.prisma, order.id, deps.log);
-      }
+      await endOrder(deps, order, 'COMPLETED');
       continue;
     }
-    if (await recordTransition(deps.prisma, order, 'CANCELLED', 'EXPIRED')) {
-      expired += 1;
-      deps.relay.kick();
-      deps.live?.changed(deps.prisma, order.id, deps.log);
-    }
+    if (await endOrder(deps, order, 'CANCELLED', 'EXPIRED')) expired += 1;
   }
   return expired;
 }

@@ -23,9 +23,10 @@ import {
 import type { CancellationReason, Order, OrderItem, PrismaClient } from './generated/prisma/client.js';
 import { mayHaveActed, type InventoryClient, type ReservationOutcome, type ReservedLine } from './inventoryClient.js';
 import { capsOn, checkCaps, holdingsOf, lockCustomer } from './limits.js';
-import { outboxRow, recordTransition } from './outbox.js';
+import { outboxRow } from './outbox.js';
 import type { LiveOrders } from './live.js';
 import type { OutboxRelay } from './relay.js';
+import { endOrder } from './terminalChange.js';
 
 export interface LifecycleDeps {
   prisma: PrismaClient;
@@ -219,11 +220,7 @@ async function transition(
   if (order.status === to) return order;
   if (order.status !== 'PENDING') throw illegalTransition(order.status, to);
   await settleStock();
-  const changed = await recordTransition(deps.prisma, order, to, reason);
-  if (changed) {
-    deps.relay.kick();
-    deps.live?.changed(deps.prisma, order.id, deps.log);
-  }
+  const changed = await endOrder(deps, order, to, reason);
   const current = await deps.prisma.order.findUniqueOrThrow({ where: { id: order.id } });
   if (!changed && current.status !== to) throw illegalTransition(current.status, to);
   return current;
