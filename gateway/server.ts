@@ -45,6 +45,12 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   const fetcher = createSubgraphFetcher();
   // Kept by name: subscriptions complete their events through the same data sources.
   const dataSources: Record<string, SubgraphDataSource> = {};
+  // Left to itself, @apollo/gateway reports usage metrics to Apollo's servers and, at every
+  // start, probes the AWS, GCP, Azure and Alibaba metadata endpoints to label them. A
+  // self-hosted supergraph sends nothing anywhere its operator did not configure, and its
+  // start waits on no cloud: APOLLO_TELEMETRY_DISABLED, Apollo's only switch for it, is
+  // set unless the operator set it (docs/configuration.md).
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics, fetcher)),
