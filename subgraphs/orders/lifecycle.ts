@@ -26,6 +26,7 @@ import { capsOn, checkCaps, holdingsOf, lockCustomer } from './limits.js';
 import { outboxRow, recordTransition } from './outbox.js';
 import type { LiveOrders } from './live.js';
 import type { OutboxRelay } from './relay.js';
+import type { PlaceOrderInput } from './generated/schema.js';
 
 export interface LifecycleDeps {
   prisma: PrismaClient;
@@ -40,11 +41,6 @@ export interface LifecycleDeps {
   /** What one customer may hold at once. */
   caps: PendingCaps;
   log: Logger;
-}
-
-export interface PlaceOrderInput {
-  items: OrderLine[];
-  idempotencyKey?: string | null;
 }
 
 type OrderWithItems = Order & { items: OrderItem[] };
