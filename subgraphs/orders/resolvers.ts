@@ -37,8 +37,7 @@ export const resolvers: Resolvers = {
   },
 
   Mutation: {
-    placeOrder: (_parent, { input }, context) =>
-      lifecycle.placeOrder(context, requireUser(context.caller), input),
+    placeOrder: (_parent, { input }, context) => lifecycle.placeOrder(context, requireUser(context.caller), input),
     cancelOrder: (_parent, { id }, context) => lifecycle.cancelOrder(context, requireUser(context.caller), id),
     completeOrder(_parent, { id }, context) {
       requireAdmin(context.caller);
