@@ -6,7 +6,7 @@ import type { Deadline } from '../platform/deadline.js';
 import { refusingRequest, unauthenticated } from '../platform/errors.js';
 import type { RequestInfo } from '../platform/http.js';
 import { clientAddress, type TrustedProxies } from './clientAddress.js';
-import type { GatewayLimits } from './rateLimits.js';
+import type { RequestLimits } from './requestLimits.js';
 
 export interface GatewayContext {
   caller: Caller | null;
@@ -23,7 +23,7 @@ export interface GatewayContext {
 
 export async function createGatewayContext(
   tokens: Tokens,
-  limits: GatewayLimits,
+  limits: RequestLimits,
   trustedProxies: TrustedProxies,
   { request, response, requestId }: RequestInfo,
 ): Promise<GatewayContext> {

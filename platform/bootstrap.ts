@@ -20,8 +20,8 @@ import {
   countQueries,
   createSubgraphServer,
   type BaseContext,
-  type GraphQLResolverMap,
   type QueryStats,
+  type SubgraphResolvers,
   type SubgraphServer,
 } from './subgraph.js';
 
@@ -76,7 +76,7 @@ export function readSubgraphSettings(env: Record<string, string | undefined>, na
 export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends BaseContext> {
   name: string;
   schemaFile: string;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers;
   createPrisma(adapter: Database['adapter']): TPrisma;
   createContext(shared: { prisma: TPrisma; tokens: Tokens; metrics: Metrics; pubsub: PubSub; log: Logger }): (base: BaseContext) => TContext;
   seed?(prisma: TPrisma, log: Logger): Promise<void>;

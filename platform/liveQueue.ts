@@ -72,11 +72,11 @@ export function liveQueue<T>(onClose: () => void, limit = DEFAULT_QUEUE_LIMIT): 
 }
 
 /**
- * What a Subscription field's `resolve` does with each item: the event itself, or the
- * error that ends the subscription (the queue ended, or the caller's token expired since
- * the subscription began: every event is checked, as every request is).
+ * A Subscription field's `resolve` (`resolve: liveEvent<Product>`): each item is the event
+ * itself, or the error that ends the subscription (the queue ended, or the caller's token
+ * expired since the subscription began: every event is checked, as every request is).
  */
-export function liveEvent<T>(item: T | LiveEnd, context: { expiresAt?: number }): T {
+export function liveEvent<T>(item: T | LiveEnd, _args: unknown, context: { expiresAt?: number }): T {
   if (isLiveEnd(item)) {
     if (item.end === 'expired') throw unauthenticated('The token has expired; sign in again.');
     throw codedError(ErrorCode.SlowConsumer, `More than ${item.limit} events were waiting for this subscription; subscribe again.`);

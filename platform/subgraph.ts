@@ -17,7 +17,12 @@ import { operationResolutionPlugin } from './operationResolution.js';
 import { requestLogPlugin } from './requestLog.js';
 import { subgraphSubscriptions } from './subscriptionServer.js';
 
-export type { GraphQLResolverMap };
+/**
+ * A subgraph's resolver map. Each subgraph types its own with the `Resolvers` generated
+ * from its schema.graphql (scripts/codegen.config.mjs), which checks every parent, argument
+ * and result against the schema; here the map is only handed to buildSubgraphSchema.
+ */
+export type SubgraphResolvers = Record<string, unknown>;
 
 /** What every subgraph's context carries; each subgraph adds its loaders and clients. */
 export interface BaseContext {
@@ -33,7 +38,7 @@ export interface BaseContext {
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers;
   platform: PlatformConfig;
   log: Logger;
   tokens: Tokens;

@@ -12,7 +12,7 @@ import { bearerToken, InvalidTokenError, tokenExpiresAt, type Caller, type Token
 import { codedError, ErrorCode } from '../../platform/errors.js';
 import type { GatewayContext } from '../context.js';
 import { clientAddress, type TrustedProxies } from '../clientAddress.js';
-import type { GatewayLimits } from '../rateLimits.js';
+import type { RequestLimits } from '../requestLimits.js';
 import { sendable, type SubscriptionExecutor } from './execute.js';
 import type { SubscriptionPlan, SubscriptionPlanner } from './planner.js';
 import type { SubscriptionSettings } from './settings.js';
@@ -60,7 +60,7 @@ const badRequest = (message: string) => new GraphQLError(message, { extensions: 
 export function createLiveOperations(options: {
   settings: SubscriptionSettings;
   tokens: Tokens;
-  limits: GatewayLimits;
+  limits: RequestLimits;
   trustedProxies: TrustedProxies;
   parseOptions: { maxTokens: number };
   validationRules: readonly ValidationRule[];

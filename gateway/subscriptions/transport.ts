@@ -8,7 +8,7 @@ import type { LiveTransport } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import type { TrustedProxies } from '../clientAddress.js';
 import type { GatewayContext } from '../context.js';
-import type { GatewayLimits } from '../rateLimits.js';
+import type { RequestLimits } from '../requestLimits.js';
 import { createSubscriptionExecutor } from './execute.js';
 import { createLiveOperations } from './operations.js';
 import { createSubscriptionPlanner } from './planner.js';
@@ -28,7 +28,7 @@ export function createGatewaySubscriptions(options: {
   supergraphSdl: string;
   settings: SubscriptionSettings;
   tokens: Tokens;
-  limits: GatewayLimits;
+  limits: RequestLimits;
   trustedProxies: TrustedProxies;
   parseOptions: { maxTokens: number };
   validationRules: readonly ValidationRule[];

@@ -5,17 +5,12 @@ import { decodeCursor, encodeCursor, pageSize, toConnection } from '../../platfo
 import { isRecordNotFound, isUniqueViolation } from '../../platform/prismaErrors.js';
 import { MAX_PRICE_CENTS, MAX_STOCK, skuTaken, validateCount, validateName, validateSku } from './errors.js';
 import type { Prisma, PrismaClient, Product } from './generated/prisma/client.js';
+import type { CreateProductInput, QueryProductsArgs, UpdateProductInput } from './generated/schema.js';
 
 const MAX_SEARCH_LENGTH = 100;
 
-export interface ListProductsArgs {
-  first?: number | null;
-  after?: string | null;
-  search?: string | null;
-}
-
 /** Products by name then id, with a keyset cursor: stable while products are added. */
-export async function listProducts(prisma: PrismaClient, args: ListProductsArgs) {
+export async function listProducts(prisma: PrismaClient, args: QueryProductsArgs) {
   const size = pageSize(args.first);
   const where: Prisma.ProductWhereInput = { deletedAt: null };
   const search = args.search?.trim();
@@ -35,13 +30,6 @@ export async function listProducts(prisma: PrismaClient, args: ListProductsArgs)
   return toConnection(rows, size, (product) => encodeCursor([product.name, product.id]), () => prisma.product.count({ where }));
 }
 
-export interface CreateProductInput {
-  sku: string;
-  name: string;
-  priceCents: number;
-  stock: number;
-}
-
 export async function createProduct(prisma: PrismaClient, input: CreateProductInput): Promise<Product> {
   const data = {
     sku: validateSku(input.sku),
@@ -55,12 +43,6 @@ export async function createProduct(prisma: PrismaClient, input: CreateProductIn
     if (isUniqueViolation(error)) throw skuTaken(data.sku);
     throw error;
   }
-}
-
-export interface UpdateProductInput {
-  sku?: string | null;
-  name?: string | null;
-  priceCents?: number | null;
 }
 
 export async function updateProduct(prisma: PrismaClient, id: string, input: UpdateProductInput): Promise<Product> {

@@ -13,6 +13,7 @@ import { isLockTimeout, isStatementTimeout, isTransactionTimeout } from '../../p
 import { requireUuid } from '../../platform/ids.js';
 import { MAX_LINE_QUANTITY, outOfStock, validateCount } from './errors.js';
 import { Prisma, type PrismaClient, type Reservation } from './generated/prisma/client.js';
+import type { ReservationLineInput as ReservationLine, ReservationOutcome, ReservedLine } from './generated/schema.js';
 
 const MAX_LINES = 100;
 
@@ -56,18 +57,6 @@ function whyNothingChanged(error: unknown, deadline: Deadline): unknown {
   if (isTransactionTimeout(error)) return deadline.spent ? outOfTime() : busy();
   return error;
 }
-
-export interface ReservationLine {
-  productId: string;
-  quantity: number;
-}
-
-export interface ReservedLine extends ReservationLine {
-  name: string;
-  unitPriceCents: number;
-}
-
-export type ReservationOutcome = 'APPLIED' | 'ALREADY_DONE' | 'NONE' | 'KEPT';
 
 /** Told, after the commit, which products' stock or reserved units a change moved (their subscribers hear it). */
 export type StockChanged = (productIds: string[]) => void;

@@ -11,8 +11,9 @@ import { isUniqueViolation } from '../../platform/prismaErrors.js';
 import type { Notification, PrismaClient } from './generated/prisma/client.js';
 import { createKeyedQueue, type KeyedQueue } from './keyedQueue.js';
 import { render } from './templates.js';
+import type { EventOutcome } from './generated/schema.js';
 
-export type EventOutcome = 'APPLIED' | 'DUPLICATE' | 'DEFERRED' | 'REJECTED';
+export type { EventOutcome };
 
 export interface EventIntake {
   /**

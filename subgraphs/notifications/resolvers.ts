@@ -2,23 +2,23 @@ import { canActFor, requireService, requireUser } from '../../platform/authoriza
 import { badInput, codedError, ErrorCode, forbidden, notFound, refusingRequest } from '../../platform/errors.js';
 import { InvalidEventError, parseOrderEvent, type OrderEvent } from '../../platform/events.js';
 import { isUuid, requireUuid } from '../../platform/ids.js';
-import { liveEvent, type LiveEnd } from '../../platform/liveQueue.js';
+import { liveEvent } from '../../platform/liveQueue.js';
 import { pageSize, toConnection } from '../../platform/pagination.js';
 import { DateTime } from '../../platform/scalars.js';
-import type { GraphQLResolverMap } from '../../platform/subgraph.js';
 import type { NotificationsContext } from './context.js';
-import { databaseAnswers, type EventOutcome } from './events.js';
+import { databaseAnswers } from './events.js';
 import type { Notification } from './generated/prisma/client.js';
+import type { EventReceipt, Resolvers } from './generated/resolvers.js';
 import { notificationCursor, readCursor } from './queries.js';
 
 /** The relay sends at most this many events per call. */
 const MAX_EVENTS_PER_CALL = 100;
 
-export const resolvers: GraphQLResolverMap<NotificationsContext> = {
+export const resolvers: Resolvers = {
   DateTime,
 
   Mutation: {
-    async markNotificationRead(_parent, { id }: { id: string }, context) {
+    async markNotificationRead(_parent, { id }, context) {
       const caller = requireUser(context.caller);
       const notification = await context.prisma.notification.findUnique({ where: { id: requireUuid(id, 'id') } });
       if (!notification) throw notFound('Notification', id);
@@ -29,12 +29,12 @@ export const resolvers: GraphQLResolverMap<NotificationsContext> = {
       return context.prisma.notification.findUniqueOrThrow({ where: { id: notification.id } });
     },
 
-    async receiveOrderEvents(_parent, { events }: { events: string[] }, context) {
+    async receiveOrderEvents(_parent, { events }, context) {
       requireService(context.caller, 'orders');
       if (events.length > MAX_EVENTS_PER_CALL) throw badInput(`At most ${MAX_EVENTS_PER_CALL} events per call.`, 'events');
       // Different orders side by side, one order's events in the order sent (the queue).
       return Promise.all(
-        events.map(async (text): Promise<{ eventId: string; outcome: EventOutcome }> => {
+        events.map(async (text): Promise<EventReceipt> => {
           const event = readEvent(text, context);
           if (!event) return { eventId: eventIdOf(text), outcome: 'REJECTED' };
           try {
@@ -54,15 +54,15 @@ export const resolvers: GraphQLResolverMap<NotificationsContext> = {
 
   Subscription: {
     notificationAdded: {
-      subscribe: (_parent: unknown, _args: unknown, context: NotificationsContext) => context.live.watch(requireUser(context.caller)),
-      resolve: (event: Notification | LiveEnd, _args: unknown, context: NotificationsContext) => liveEvent(event, context),
+      subscribe: (_parent, _args, context) => context.live.watch(requireUser(context.caller)),
+      resolve: liveEvent<Notification>,
     },
   },
 
   User: {
     // The users subgraph decides whether the user exists; here a user is an id with notifications.
-    __resolveReference: (reference: { id: string }) => reference,
-    async notifications(user: { id: string }, args: { first?: number | null; after?: string | null; unreadOnly?: boolean | null }, context: NotificationsContext) {
+    __resolveReference: (reference) => reference,
+    async notifications(user, args, context) {
       requireUser(context.caller);
       if (!canActFor(context.caller, user.id)) throw forbidden('You can only see your own notifications.');
       const size = pageSize(args.first);
@@ -75,7 +75,7 @@ export const resolvers: GraphQLResolverMap<NotificationsContext> = {
   },
 
   Notification: {
-    order: (notification: Notification) => ({ __typename: 'Order', id: notification.orderId }),
+    order: (notification) => ({ id: notification.orderId }),
   },
 };
 

@@ -27,6 +27,7 @@ import { outboxRow } from './outbox.js';
 import type { LiveOrders } from './live.js';
 import type { OutboxRelay } from './relay.js';
 import { endOrder } from './terminalChange.js';
+import type { PlaceOrderInput } from './generated/schema.js';
 
 export interface LifecycleDeps {
   prisma: PrismaClient;
@@ -41,11 +42,6 @@ export interface LifecycleDeps {
   /** What one customer may hold at once. */
   caps: PendingCaps;
   log: Logger;
-}
-
-export interface PlaceOrderInput {
-  items: OrderLine[];
-  idempotencyKey?: string | null;
 }
 
 type OrderWithItems = Order & { items: OrderItem[] };

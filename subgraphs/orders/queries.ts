@@ -1,11 +1,11 @@
 // Reading orders page by page, newest first, with keyset cursors on (createdAt, id).
 import { badInput } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
+import { newestPerUser, type Position } from '../../platform/newestPerUser.js';
 import { decodeCursor, encodeCursor } from '../../platform/pagination.js';
-import { Prisma, type CancellationReason, type Order, type OrderStatus, type PrismaClient } from './generated/prisma/client.js';
+import { Prisma, type Order, type OrderStatus, type PrismaClient } from './generated/prisma/client.js';
 
-/** Where a page starts: strictly after (older than) this order. */
-export type Position = [createdAt: string, id: string];
+export type { Position };
 
 export const orderCursor = (order: Order) => encodeCursor([order.createdAt.toISOString(), order.id]);
 
@@ -47,45 +47,27 @@ export interface UserOrdersPage {
   before: Position | null;
 }
 
-interface OrderRow {
-  id: string;
-  user_id: string;
-  status: OrderStatus;
-  total_cents: number;
-  idempotency_key: string | null;
-  confirmed_at: Date | null;
-  cancellation_reason: CancellationReason | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-/**
- * The first `take` orders of each of many users, in one statement: a window function
- * numbers each user's orders newest first and keeps the first `take`.
- */
-export async function ordersOfUsers(
+/** The first `take` orders of each of many users, in one statement. */
+export function ordersOfUsers(
   prisma: PrismaClient,
   { userIds, take, status, before }: { userIds: string[]; take: number; status: OrderStatus | null; before: Position | null },
 ): Promise<Order[]> {
-  const statusFilter = status ? Prisma.sql`AND status = ${status}::"OrderStatus"` : Prisma.empty;
-  const positionFilter = before ? Prisma.sql`AND (created_at, id) < (${new Date(before[0])}::timestamptz, ${before[1]}::uuid)` : Prisma.empty;
-  const rows = await prisma.$queryRaw<OrderRow[]>`
-    SELECT id, user_id, status, total_cents, idempotency_key, confirmed_at, cancellation_reason, created_at, updated_at FROM (
-      SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, id DESC) AS position
-      FROM orders
-      WHERE user_id = ANY(${userIds}::uuid[]) ${statusFilter} ${positionFilter}
-    ) numbered
-    WHERE position <= ${take}
-    ORDER BY user_id, created_at DESC, id DESC`;
-  return rows.map((row) => ({
-    id: row.id,
-    userId: row.user_id,
-    status: row.status,
-    totalCents: row.total_cents,
-    idempotencyKey: row.idempotency_key,
-    confirmedAt: row.confirmed_at,
-    cancellationReason: row.cancellation_reason,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }));
+  return newestPerUser<Order>(prisma, {
+    table: 'orders',
+    columns: {
+      id: 'id',
+      userId: 'user_id',
+      status: 'status',
+      totalCents: 'total_cents',
+      idempotencyKey: 'idempotency_key',
+      confirmedAt: 'confirmed_at',
+      cancellationReason: 'cancellation_reason',
+      createdAt: 'created_at',
+      updatedAt: 'updated_at',
+    },
+    userIds,
+    take,
+    before,
+    where: status ? Prisma.sql`AND status = ${status}::"OrderStatus"` : Prisma.empty,
+  });
 }

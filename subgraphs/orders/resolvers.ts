@@ -1,21 +1,15 @@
 import { canActFor, requireAdmin, requireUser } from '../../platform/authorization.js';
 import { forbidden, notFound } from '../../platform/errors.js';
-import { liveEvent, type LiveEnd } from '../../platform/liveQueue.js';
+import { liveEvent } from '../../platform/liveQueue.js';
 import { isUuid, requireUuid } from '../../platform/ids.js';
 import { pageSize, toConnection } from '../../platform/pagination.js';
-import type { GraphQLResolverMap } from '../../platform/subgraph.js';
 import { DateTime } from '../../platform/scalars.js';
 import type { OrdersContext } from './context.js';
-import type { Order, OrderItem, OrderStatus } from './generated/prisma/client.js';
+import type { Order } from './generated/prisma/client.js';
+import type { Resolvers } from './generated/resolvers.js';
 import * as lifecycle from './lifecycle.js';
 import type { LiveOrder } from './live.js';
 import { listOrders, orderCursor, orderWhere, readCursor } from './queries.js';
-
-interface PageArgs {
-  first?: number | null;
-  after?: string | null;
-  status?: OrderStatus | null;
-}
 
 /** An order is visible to its buyer and admins; FORBIDDEN to anyone else (services included). */
 async function loadVisibleOrder(context: OrdersContext, id: string): Promise<Order | null> {
@@ -25,13 +19,13 @@ async function loadVisibleOrder(context: OrdersContext, id: string): Promise<Ord
   return order;
 }
 
-export const resolvers: GraphQLResolverMap<OrdersContext> = {
+export const resolvers: Resolvers = {
   DateTime,
 
   Query: {
-    order: (_parent, { id }: { id: string }, context) => loadVisibleOrder(context, id),
+    order: (_parent, { id }, context) => loadVisibleOrder(context, id),
 
-    async orders(_parent, args: PageArgs & { userId?: string | null }, context) {
+    async orders(_parent, args, context) {
       const caller = requireUser(context.caller);
       const userId = args.userId ? requireUuid(args.userId, 'userId') : caller.role === 'ADMIN' ? undefined : caller.userId;
       if (userId && !canActFor(caller, userId)) throw forbidden('You can only see your own orders.');
@@ -43,10 +37,9 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
   },
 
   Mutation: {
-    placeOrder: (_parent, { input }: { input: lifecycle.PlaceOrderInput }, context) =>
-      lifecycle.placeOrder(context, requireUser(context.caller), input),
-    cancelOrder: (_parent, { id }: { id: string }, context) => lifecycle.cancelOrder(context, requireUser(context.caller), id),
-    completeOrder(_parent, { id }: { id: string }, context) {
+    placeOrder: (_parent, { input }, context) => lifecycle.placeOrder(context, requireUser(context.caller), input),
+    cancelOrder: (_parent, { id }, context) => lifecycle.cancelOrder(context, requireUser(context.caller), id),
+    completeOrder(_parent, { id }, context) {
       requireAdmin(context.caller);
       return lifecycle.completeOrder(context, id);
     },
@@ -55,7 +48,7 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
   Subscription: {
     orderUpdated: {
       // A customer watches their own orders (or one of them); an admin any order, or all.
-      async subscribe(_parent: unknown, { id }: { id?: string | null }, context: OrdersContext) {
+      async subscribe(_parent, { id }, context) {
         const caller = requireUser(context.caller);
         let orderId: string | null = null;
         if (id != null) {
@@ -64,27 +57,27 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
         }
         return context.live.watch(caller, orderId);
       },
-      resolve: (event: LiveOrder | LiveEnd, _args: unknown, context: OrdersContext) => liveEvent(event, context),
+      resolve: liveEvent<LiveOrder>,
     },
   },
 
   Order: {
-    __resolveReference: (reference: { id: string }, context: OrdersContext) => loadVisibleOrder(context, reference.id),
-    user: (order: Order) => ({ __typename: 'User', id: order.userId }),
+    __resolveReference: (reference, context) => loadVisibleOrder(context, reference.id),
+    user: (order) => ({ id: order.userId }),
     // A live event brings its items along: an event costs no statement here.
-    items: (order: Order | LiveOrder, _args: unknown, { loaders }: OrdersContext) =>
+    items: (order, _args, { loaders }) =>
       'liveItems' in order ? order.liveItems : loaders.itemsByOrderId.load(order.id),
   },
 
   OrderItem: {
-    product: (item: OrderItem) => ({ __typename: 'Product', id: item.productId }),
-    subtotalCents: (item: OrderItem) => item.unitPriceCents * item.quantity,
+    product: (item) => ({ id: item.productId }),
+    subtotalCents: (item) => item.unitPriceCents * item.quantity,
   },
 
   User: {
     // The users subgraph decides whether the user exists; here a user is just an id with orders.
-    __resolveReference: (reference: { id: string }) => reference,
-    async orders(user: { id: string }, args: PageArgs, context: OrdersContext) {
+    __resolveReference: (reference) => reference,
+    async orders(user, args, context) {
       requireUser(context.caller);
       if (!canActFor(context.caller, user.id)) throw forbidden('You can only see your own orders.');
       const size = pageSize(args.first);

@@ -3,17 +3,12 @@ import { badInput } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '../../platform/pagination.js';
 import type { Prisma, PrismaClient } from './generated/prisma/client.js';
+import type { QueryUsersArgs } from './generated/schema.js';
 
 const MAX_SEARCH_LENGTH = 100;
 
-export interface ListUsersArgs {
-  first?: number | null;
-  after?: string | null;
-  search?: string | null;
-}
-
 /** Users by name then id, with a keyset cursor (as the product catalogue): stable while people sign up. */
-export async function listUsers(prisma: PrismaClient, args: ListUsersArgs) {
+export async function listUsers(prisma: PrismaClient, args: QueryUsersArgs) {
   const size = pageSize(args.first);
   const where: Prisma.UserWhereInput = {};
   const search = args.search?.trim();

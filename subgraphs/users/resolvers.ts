@@ -4,11 +4,11 @@ import { rateLimited } from '../../platform/rateLimit.js';
 import { isUuid } from '../../platform/ids.js';
 import { isUniqueViolation } from '../../platform/prismaErrors.js';
 import { DateTime } from '../../platform/scalars.js';
-import type { GraphQLResolverMap } from '../../platform/subgraph.js';
 import type { UsersContext } from './context.js';
-import { listUsers, type ListUsersArgs } from './directory.js';
+import { listUsers } from './directory.js';
 import { emailTaken, invalidCredentials, normalizeEmail, signInEmail, validateName, validatePassword } from './errors.js';
 import type { User } from './generated/prisma/client.js';
+import type { Resolvers } from './generated/resolvers.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 
 /**
@@ -43,26 +43,26 @@ async function authPayload(context: UsersContext, user: User) {
   return { token: await context.tokens.signUser({ id: user.id, role: user.role }), user };
 }
 
-export const resolvers: GraphQLResolverMap<UsersContext> = {
+export const resolvers: Resolvers = {
   DateTime,
 
   Query: {
     me: (_parent, _args, context) =>
       context.caller?.kind === 'user' ? context.loaders.userById.load(context.caller.userId) : null,
 
-    user: (_parent, { id }: { id: string }, context) => {
+    user: (_parent, { id }, context) => {
       assertCanRead(context, id);
       return isUuid(id) ? context.loaders.userById.load(id.toLowerCase()) : null;
     },
 
-    users: (_parent, args: ListUsersArgs, context) => {
+    users: (_parent, args, context) => {
       requireAdmin(context.caller);
       return listUsers(context.prisma, args);
     },
   },
 
   Mutation: {
-    async signUp(_parent, { input }: { input: { email: string; name: string; password: string } }, context) {
+    async signUp(_parent, { input }, context) {
       const email = normalizeEmail(input.email);
       const name = validateName(input.name);
       const password = validatePassword(input.password);
@@ -77,7 +77,7 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
       }
     },
 
-    async logIn(_parent, { email, password }: { email: string; password: string }, context) {
+    async logIn(_parent, { email, password }, context) {
       const key = signInEmail(email);
       // Every attempt counts before the password is checked (so parallel guesses cannot
       // slip past the count) and a success clears the count. Unknown emails count the
@@ -102,15 +102,15 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
   },
 
   User: {
-    __resolveReference(reference: { id: string }, context: UsersContext) {
+    __resolveReference(reference, context) {
       assertCanResolve(context, reference.id);
       return isUuid(reference.id) ? context.loaders.userById.load(reference.id.toLowerCase()) : null;
     },
-    role(user: User, _args: unknown, context: UsersContext) {
+    role(user, _args, context) {
       assertServiceMayRead(context, 'role');
       return user.role;
     },
-    createdAt(user: User, _args: unknown, context: UsersContext) {
+    createdAt(user, _args, context) {
       assertServiceMayRead(context, 'createdAt');
       return user.createdAt;
     },
