@@ -9,7 +9,7 @@
 // test:postgres`). docs/testing.md says the same for a reader.
 const EMBEDDED_PHASE_ONLY = [
   'adminSeed', 'auth', 'composition', 'config', 'docs', 'httpAudit', 'kubernetes', 'logFormat', 'observability',
-  'persistedDocuments', 'processes', 'proxies', 'schemaGuard', 'secrets', 'serviceKeys', 'shutdown',
+  'persistedDocuments', 'processes', 'schemaGuard', 'secrets', 'serviceKeys', 'shutdown',
   'signInBurst', 'start', 'storefront', 'subgraphFetcher', 'subscriptionFaults', 'telemetry',
 ];
 const POSTGRES_PHASE_ONLY = ['rehearsal'];
