@@ -18,6 +18,7 @@ import { BUDGET_HEADER, Deadline, DEFAULT_BUDGET_MS } from '../platform/deadline
 import { codedError, ErrorCode } from '../platform/errors.js';
 import { BrokenCircuitError, createCallPolicy, type CallPolicy, type ResilienceOptions } from '../platform/resilience.js';
 import type { Metrics } from '../platform/metrics.js';
+import { injectTrace, inSpan, markFailed, SpanKind } from '../platform/tracing.js';
 import type { GatewayContext } from './context.js';
 import type { Fetcher, FetcherResponse } from './subgraphFetcher.js';
 
@@ -91,7 +92,13 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
     let response: FetcherResponse;
     try {
-      response = await this.fetcher(this.url, { method: 'POST', headers, body, timeoutMs: call.timeoutMs });
+      // A client span per attempt, inside Apollo Gateway's gateway.fetch span; its
+      // traceparent makes the subgraph's server span its child.
+      response = await inSpan(`POST ${this.name}`, { kind: SpanKind.CLIENT, attributes: { 'graphql.subgraph': this.name, 'http.request.method': 'POST' } }, async (span) => {
+        const answer = await this.fetcher(this.url, { method: 'POST', headers: injectTrace(headers), body, timeoutMs: call.timeoutMs });
+        if (!answer.ok) markFailed(span, 'not a 2xx answer');
+        return answer;
+      });
     } catch (error) {
       // No whole HTTP response: refused, reset, or past the deadline (which may strike
       // while the body streams in). The message would carry the subgraph's host, so the

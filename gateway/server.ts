@@ -15,6 +15,8 @@ import { storableStringsPlugin } from '../platform/inputHygiene.js';
 import { operationResolutionPlugin } from '../platform/operationResolution.js';
 import { createRateLimitStore } from '../platform/rateLimit.js';
 import { requestLogPlugin } from '../platform/requestLog.js';
+import { tracingOn } from '../platform/tracing.js';
+import { tracingPlugin } from '../platform/tracingPlugin.js';
 import { TrustedProxies } from './clientAddress.js';
 import type { GatewayConfig } from './config.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
@@ -88,6 +90,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
       // Before the request log, which records the status sent.
       jsonClientStatusPlugin<GatewayContext>(),
       requestLogPlugin<GatewayContext>(log, metrics),
+      ...(tracingOn() ? [tracingPlugin<GatewayContext>()] : []),
       // No HTTP cache in front of the gateway reads cache hints (platform/subgraph.ts).
       ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),

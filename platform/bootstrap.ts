@@ -14,6 +14,8 @@ import { isUpToDate, migrate } from './migrator.js';
 import { readEventStreamSettings } from './events.js';
 import { openPubSub, type PubSub } from './pubsub.js';
 import { readWorkers } from './service.js';
+import { traceResolvers } from './tracedResolvers.js';
+import { tracingOn } from './tracing.js';
 import { readServiceIdentity, type IdentityRoles, type ServiceIdentity } from './serviceKeys.js';
 import type { RunningServer } from './http.js';
 import {
@@ -77,6 +79,8 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   name: string;
   schemaFile: string;
   resolvers: SubgraphResolvers;
+  /** Resolvers that get a span of their own when tracing is on ("Mutation.placeOrder"; platform/tracedResolvers.ts). */
+  tracedFields?: readonly string[];
   createPrisma(adapter: Database['adapter']): TPrisma;
   createContext(shared: { prisma: TPrisma; tokens: Tokens; metrics: Metrics; pubsub: PubSub; log: Logger }): (base: BaseContext) => TContext;
   seed?(prisma: TPrisma, log: Logger): Promise<void>;
@@ -127,7 +131,7 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
     const server = createSubgraphServer<TContext>({
       name: definition.name,
       typeDefs: parse(readFileSync(definition.schemaFile, 'utf8')),
-      resolvers: definition.resolvers,
+      resolvers: traceResolvers(definition.resolvers, definition.tracedFields ?? [], tracingOn()),
       platform: settings.platform,
       log,
       tokens,

@@ -36,6 +36,12 @@ export interface OrderEvent {
     /** order.cancelled only, optional: who or what cancelled it (CUSTOMER, ADMIN, EXPIRED, RESERVATION_EXPIRED; more may come). */
     reason?: string;
   };
+  /**
+   * Optional, W3C trace context (platform/eventTracing.ts): the trace of the request that
+   * made the change, so the event's delivery and handling join it. Absent when tracing is off.
+   */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 export class InvalidEventError extends Error {
@@ -76,6 +82,9 @@ export function parseOrderEvent(text: string): OrderEvent {
   check(Array.isArray(data!.items) && data!.items.length <= MAX_ITEMS, 'data.items is not a list');
   // Optional, and open: a reason this consumer does not know yet is still an event it can read.
   check(data!.reason === undefined || (typeof data!.reason === 'string' && /^[A-Z_]{1,64}$/.test(data!.reason)), 'data.reason is not a reason');
+  // Only their shape is checked: a wrong one is dropped by the propagator, never an error.
+  check(event!.traceparent === undefined || (typeof event!.traceparent === 'string' && event!.traceparent.length <= 128), 'traceparent is not text');
+  check(event!.tracestate === undefined || (typeof event!.tracestate === 'string' && event!.tracestate.length <= 512), 'tracestate is not text');
   for (const item of data!.items) {
     check(typeof item?.productId === 'string' && UUID.test(item.productId), 'an item has no productId');
     check(Number.isSafeInteger(item.quantity) && item.quantity > 0, 'an item has no quantity');

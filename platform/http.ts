@@ -14,6 +14,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { metricsText } from './metrics.js';
+import { extractTrace, inSpan, SpanKind, type Span } from './tracing.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -198,6 +199,17 @@ async function handle<TContext extends BaseContext>(options: HttpOptions<TContex
 
   if (options.live?.stream && (await options.live.stream(request, response, requestId))) return;
 
+  // One server span per GraphQL request, a child of the caller's traceparent when it sent
+  // one (the gateway's fetch; a client's, whose sampling the gateway decides itself).
+  await inSpan(
+    `${request.method ?? 'GET'} ${url.pathname}`,
+    { kind: SpanKind.SERVER, parent: extractTrace(request.headers), attributes: { 'http.request.method': request.method ?? 'GET', 'url.path': url.pathname, 'request.id': requestId } },
+    (span) => answerGraphQL(options, request, response, url, requestId, span),
+  );
+}
+
+// Private: reads the body and lets Apollo answer it.
+async function answerGraphQL<TContext extends BaseContext>(options: HttpOptions<TContext>, request: IncomingMessage, response: ServerResponse, url: URL, requestId: string, span: Span) {
   let body: unknown;
   if (request.method === 'POST') {
     const read = await readBody(request, options.maxBodyBytes ?? 1024 * 1024);
@@ -228,6 +240,7 @@ async function handle<TContext extends BaseContext>(options: HttpOptions<TContex
   });
   for (const [key, value] of result.headers) response.setHeader(key, value);
   response.statusCode = result.status ?? 200;
+  span.setAttribute('http.response.status_code', response.statusCode);
   if (result.body.kind === 'complete') {
     await sendBody(options, request, response, result.body.string);
     return;

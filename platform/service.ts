@@ -7,6 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from './logger.js';
 import { ConfigError, envInt } from './config.js';
 import { serveClusterMetrics } from './metrics.js';
+import { startTracing, stopTracing, type TracingOptions } from './tracing.js';
 
 export interface Stoppable {
   url: string;
@@ -16,6 +17,17 @@ export interface Stoppable {
 /** Worker processes per service (WORKERS); 1 runs the service in this process. */
 export function readWorkers(env: Record<string, string | undefined> = process.env): number {
   return envInt(env, 'WORKERS', 1, { min: 1, max: 64 });
+}
+
+/** Starts tracing if OTEL_* asks for it (docs/tracing.md); a malformed variable ends the process with a one-line message. */
+export async function startServiceTracing(name: string, options: TracingOptions = {}): Promise<void> {
+  try {
+    await startTracing(name, options);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${name}: ${error.message}`);
+    process.exit(1);
+  }
 }
 
 /**
@@ -52,6 +64,8 @@ export async function runService(name: string, log: Logger, start: () => Promise
     log.info({ signal }, `${name} stopping`);
     try {
       await running.stop();
+      // The last spans (this stop's own requests) are sent, within a bound.
+      await stopTracing();
       process.exit(0);
     } catch (error) {
       log.error({ err: error }, `${name} did not stop cleanly`);

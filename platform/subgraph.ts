@@ -15,6 +15,8 @@ import type { Metrics } from './metrics.js';
 import { entityRepresentationsPlugin, storableStringsPlugin } from './inputHygiene.js';
 import { operationResolutionPlugin } from './operationResolution.js';
 import { requestLogPlugin } from './requestLog.js';
+import { tracingOn } from './tracing.js';
+import { tracingPlugin } from './tracingPlugin.js';
 import { subgraphSubscriptions } from './subscriptionServer.js';
 
 /**
@@ -81,6 +83,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       storableStringsPlugin<TContext>(),
       entityRepresentationsPlugin<TContext>(schema),
       requestLogPlugin<TContext>(log, options.metrics),
+      ...(tracingOn() ? [tracingPlugin<TContext>()] : []),
       ...(platform.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });

@@ -21,6 +21,7 @@ export function createInventoryService(config: InventoryConfig, options: { datab
       name: 'inventory',
       schemaFile: fromRoot('subgraphs/inventory/schema.graphql'),
       resolvers,
+      tracedFields: ['Query.products', 'Mutation.reserveStock', 'Mutation.confirmReservation', 'Mutation.releaseReservation', 'Mutation.commitReservation'],
       createPrisma: (adapter) => new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }),
       createContext: createContextFactory({ ttlSeconds: config.reservationTtlSeconds, maxWaitMs: config.reservationMaxWaitMs }, (made) => (live = made)),
       seed: config.seedDemoData ? seedDemoInventory : undefined,

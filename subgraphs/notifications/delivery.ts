@@ -15,6 +15,7 @@ import { backoffMs } from '../../platform/backoff.js';
 import type { Logger } from '../../platform/logger.js';
 import { scrapeTimeGauge, type Metrics } from '../../platform/metrics.js';
 import { databaseWorker, type DatabaseWorker } from '../../platform/periodic.js';
+import { activeContext, inSpan, markFailed, SpanKind, tracingOn, type Context } from '../../platform/tracing.js';
 import type { Channel, Recipient } from './channels.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { RecipientLookup } from './recipients.js';
@@ -33,7 +34,13 @@ export interface SenderSettings {
   claimMs: number;
 }
 
-export type NotificationSender = DatabaseWorker<PrismaClient>;
+export type NotificationSender = DatabaseWorker<PrismaClient> & {
+  /** Called where a notification was stored: its send joins the current trace (when tracing is on). */
+  follow(notificationId: string): void;
+};
+
+/** Traces remembered for sends to come: beyond this the oldest are forgotten (their sends start traces of their own). */
+const MAX_FOLLOWED = 1000;
 
 interface Due {
   id: string;
@@ -78,8 +85,28 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
     return due.length === BATCH;
   }
 
-  // Private: takes one notification (unless another sender has it), sends it and records what happened.
+  // The trace each stored notification was made in, until it is sent. In memory: a send
+  // by another instance, or after a restart, starts a trace of its own.
+  const followed = new Map<string, Context>();
+  function follow(notificationId: string) {
+    if (!tracingOn()) return;
+    followed.set(notificationId, activeContext());
+    if (followed.size > MAX_FOLLOWED) followed.delete(followed.keys().next().value!);
+  }
+
+  // Private: the send as a span of the trace that stored the notification.
   async function sendOne(db: PrismaClient, log: Logger, stopping: AbortSignal, row: Due, recipient: () => Recipient): Promise<void> {
+    const parent = followed.get(row.id);
+    followed.delete(row.id);
+    await inSpan('notification send', { kind: SpanKind.CLIENT, parent, attributes: { 'notification.id': row.id, 'notification.channel': channel.name } }, async (span) => {
+      const outcome = await claimAndSend(db, log, stopping, row, recipient);
+      span.setAttribute('notification.outcome', outcome);
+      if (outcome === 'failed') markFailed(span, 'send failed');
+    });
+  }
+
+  // Private: takes one notification (unless another sender has it), sends it and records what happened.
+  async function claimAndSend(db: PrismaClient, log: Logger, stopping: AbortSignal, row: Due, recipient: () => Recipient): Promise<'taken' | 'sent' | 'failed'> {
     const token = randomUUID();
     const [taken] = await db.$queryRaw<{ delivery_attempts: number }[]>`
       UPDATE notifications
@@ -87,7 +114,7 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
           next_attempt_at = now() + make_interval(secs => ${holdSeconds}), claim_token = ${token}::uuid
       WHERE id = ${row.id}::uuid AND delivery_status IN ('PENDING', 'SENDING') AND next_attempt_at <= now()
       RETURNING delivery_attempts`;
-    if (!taken) return; // another sender took it first
+    if (!taken) return 'taken'; // another sender took it first
     const attempt = taken.delivery_attempts;
     const renewal = setInterval(() => {
       db.$executeRaw`
@@ -99,11 +126,12 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
         await channel.send({ notificationId: row.id, to: recipient(), subject: row.subject, body: row.body });
       } catch (error) {
         await recordFailure(db, log, row.id, token, attempt, error);
-        return;
+        return 'failed';
       }
       // Sent: from here on only the record may be retried, never the send.
       await recordSent(db, log, stopping, row.id);
       sends.inc({ channel: channel.name, outcome: 'sent' });
+      return 'sent';
     } finally {
       clearInterval(renewal);
     }
@@ -149,5 +177,5 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
   scrapeTimeGauge(options.metrics, 'notifications_pending', 'Notifications waiting to be sent (or being sent)', () =>
     worker.database()?.notification.count({ where: { deliveryStatus: { in: ['PENDING', 'SENDING'] } } }),
   );
-  return worker;
+  return Object.assign(worker, { follow });
 }

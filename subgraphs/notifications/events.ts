@@ -5,7 +5,9 @@
 // once its order's cancellation went ahead) still makes its notification. Both transports
 // end here: receiveOrderEvents (HTTP) and the JetStream consumer.
 import { Counter, Histogram } from 'prom-client';
+import { eventAttributes, eventContext } from '../../platform/eventTracing.js';
 import type { OrderEvent } from '../../platform/events.js';
+import { inSpan, SpanKind, type TraceCarrier } from '../../platform/tracing.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { isUniqueViolation } from '../../platform/prismaErrors.js';
 import type { Notification, PrismaClient } from './generated/prisma/client.js';
@@ -21,7 +23,7 @@ export interface EventIntake {
    * turns. `force`: apply it even if an earlier event of its order is missing (the
    * transport will not bring it again).
    */
-  apply(prisma: PrismaClient, event: OrderEvent, options?: { force?: boolean }): Promise<EventOutcome>;
+  apply(prisma: PrismaClient, event: OrderEvent, options?: { force?: boolean; headers?: TraceCarrier }): Promise<EventOutcome>;
   /** Counts an event that could not be parsed. */
   rejected(): void;
   /** Counts an event given up on and put in the dead letters (NATS). */
@@ -51,59 +53,14 @@ export function createEventIntake(options: {
   });
 
   return {
-    async apply(prisma, event, { force = false } = {}) {
-      const message = render(event);
-      let stored: Notification | undefined;
-      const outcome = await prisma.$transaction(async (tx): Promise<EventOutcome> => {
-        // One order at a time: two deliveries of its events cannot both pass the checks below.
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${event.orderId}, 4))`;
-        const progress = await tx.orderEventProgress.findUnique({ where: { orderId: event.orderId } });
-        const last = progress?.lastSequence ?? 0;
-        // This place in the order's sequence is taken: by this very event (a redelivery)
-        // or by another (a second terminal event cannot be applied).
-        if (event.sequence === last) return 'DUPLICATE';
-        // Earlier than the last one applied: a redelivery (its notification exists) or an
-        // event that arrived late, after its successor went ahead without it.
-        if (event.sequence < last && (await tx.notification.findUnique({ where: { eventId: event.id }, select: { id: true } }))) return 'DUPLICATE';
-        const age = Date.now() - Date.parse(event.occurredAt);
-        // An earlier event of this order is still on its way: ask for this one again later.
-        // Past the wait it goes ahead (an order from before events existed has no
-        // order.placed to wait for).
-        if (event.sequence > last + 1 && age < options.orderWaitMs && !force) return 'DEFERRED';
-        // An event older than the last applied one arrived late: it makes its notification,
-        // and the order's progress stays where it is.
-        if (event.sequence > last) {
-          await tx.orderEventProgress.upsert({
-            where: { orderId: event.orderId },
-            create: { orderId: event.orderId, lastSequence: event.sequence },
-            update: { lastSequence: event.sequence },
-          });
-        }
-        stored = await tx.notification.create({
-          data: {
-            userId: event.data.userId,
-            eventId: event.id,
-            orderId: event.orderId,
-            kind: event.type,
-            channel: options.channel,
-            subject: message.subject,
-            body: message.body,
-            eventAt: new Date(event.occurredAt),
-          },
-        });
-        return 'APPLIED';
-      }).catch((error: unknown) => {
-        // The same event under another sequence number: its id is unique here.
-        if (isUniqueViolation(error)) return 'DUPLICATE' as const;
-        throw error;
-      });
-      received.inc({ outcome });
-      if (outcome === 'APPLIED') {
-        lag.observe(Math.max(0, Date.now() - Date.parse(event.occurredAt)) / 1000);
-        options.onApplied?.(stored!);
-      }
-      return outcome;
-    },
+    // A consumer span in the event's trace (platform/eventTracing.ts): the notification
+    // sent later continues from it (delivery.ts).
+    apply: (prisma, event, { force = false, headers } = {}) =>
+      inSpan(`${event.type} process`, { kind: SpanKind.CONSUMER, parent: eventContext(event, headers), attributes: eventAttributes(event) }, async (span) => {
+        const outcome = await applyEvent(prisma, event, force);
+        span.setAttribute('order.event.outcome', outcome);
+        return outcome;
+      }),
     rejected() {
       received.inc({ outcome: 'REJECTED' });
     },
@@ -112,6 +69,60 @@ export function createEventIntake(options: {
     },
     queue: createKeyedQueue(CONCURRENCY),
   };
+
+  async function applyEvent(prisma: PrismaClient, event: OrderEvent, force: boolean): Promise<EventOutcome> {
+    const message = render(event);
+    let stored: Notification | undefined;
+    const outcome = await prisma.$transaction(async (tx): Promise<EventOutcome> => {
+      // One order at a time: two deliveries of its events cannot both pass the checks below.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${event.orderId}, 4))`;
+      const progress = await tx.orderEventProgress.findUnique({ where: { orderId: event.orderId } });
+      const last = progress?.lastSequence ?? 0;
+      // This place in the order's sequence is taken: by this very event (a redelivery)
+      // or by another (a second terminal event cannot be applied).
+      if (event.sequence === last) return 'DUPLICATE';
+      // Earlier than the last one applied: a redelivery (its notification exists) or an
+      // event that arrived late, after its successor went ahead without it.
+      if (event.sequence < last && (await tx.notification.findUnique({ where: { eventId: event.id }, select: { id: true } }))) return 'DUPLICATE';
+      const age = Date.now() - Date.parse(event.occurredAt);
+      // An earlier event of this order is still on its way: ask for this one again later.
+      // Past the wait it goes ahead (an order from before events existed has no
+      // order.placed to wait for).
+      if (event.sequence > last + 1 && age < options.orderWaitMs && !force) return 'DEFERRED';
+      // An event older than the last applied one arrived late: it makes its notification,
+      // and the order's progress stays where it is.
+      if (event.sequence > last) {
+        await tx.orderEventProgress.upsert({
+          where: { orderId: event.orderId },
+          create: { orderId: event.orderId, lastSequence: event.sequence },
+          update: { lastSequence: event.sequence },
+        });
+      }
+      stored = await tx.notification.create({
+        data: {
+          userId: event.data.userId,
+          eventId: event.id,
+          orderId: event.orderId,
+          kind: event.type,
+          channel: options.channel,
+          subject: message.subject,
+          body: message.body,
+          eventAt: new Date(event.occurredAt),
+        },
+      });
+      return 'APPLIED';
+    }).catch((error: unknown) => {
+      // The same event under another sequence number: its id is unique here.
+      if (isUniqueViolation(error)) return 'DUPLICATE' as const;
+      throw error;
+    });
+    received.inc({ outcome });
+    if (outcome === 'APPLIED') {
+      lag.observe(Math.max(0, Date.now() - Date.parse(event.occurredAt)) / 1000);
+      options.onApplied?.(stored!);
+    }
+    return outcome;
+  }
 }
 
 /**

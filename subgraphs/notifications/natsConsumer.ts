@@ -95,7 +95,7 @@ export function startNatsConsumer(options: {
       const last = delivery >= options.maxDeliver;
       for (;;) {
         try {
-          const outcome = await intake.apply(prisma, event, { force: last });
+          const outcome = await intake.apply(prisma, event, { force: last, headers: { traceparent: message.headers?.get('traceparent'), tracestate: message.headers?.get('tracestate') } });
           if (outcome === 'DEFERRED') message.nak(redeliveryDelayMs(delivery));
           else message.ack();
           return;

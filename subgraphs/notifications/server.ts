@@ -38,6 +38,7 @@ export function createNotificationsService(config: NotificationsConfig, options:
     orderWaitMs: config.eventOrderWaitMs,
     metrics,
     onApplied: (notification) => {
+      sender.follow(notification.id);
       sender.kick();
       live.added(notification);
     },
@@ -47,6 +48,7 @@ export function createNotificationsService(config: NotificationsConfig, options:
       name: 'notifications',
       schemaFile: fromRoot('subgraphs/notifications/schema.graphql'),
       resolvers,
+      tracedFields: ['Mutation.receiveOrderEvents'],
       createPrisma: (adapter) => new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }),
       createContext: createContextFactory(intake, live),
       background(prisma, log) {

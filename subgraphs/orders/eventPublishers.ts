@@ -9,12 +9,13 @@
 // readable) is that event's, and counts towards parking it; a call refused as a whole for
 // something in it (BatchRefusedError) is split by the relay until the event is found.
 import { jetstream, JetStreamApiError } from '@nats-io/jetstream';
-import { InvalidArgumentError } from '@nats-io/transport-node';
+import { headers, InvalidArgumentError } from '@nats-io/transport-node';
 import { serviceTokenSource, type Tokens } from '../../platform/auth.js';
 import { ErrorCode } from '../../platform/errors.js';
 import { connectEventStream, type EventStreamConnection } from '../../platform/eventStream.js';
 import { orderSubject, type OrderEvent } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
+import { injectTrace } from '../../platform/tracing.js';
 
 /** What became of one event in a delivery. */
 export type Delivery =
@@ -63,7 +64,8 @@ export function httpPublisher(options: { url: string; timeoutMs: number; tokens:
     async publish(events) {
       const response = await fetch(options.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${await serviceToken()}` },
+        // The trace context of a one-event call (publishTracing.ts); none for a batch.
+        headers: injectTrace({ 'content-type': 'application/json', authorization: `Bearer ${await serviceToken()}` }),
         body: JSON.stringify({ query: RECEIVE, variables: { events: events.map((event) => JSON.stringify(event)) } }),
         signal: AbortSignal.timeout(options.timeoutMs),
       });
@@ -116,7 +118,9 @@ export function natsPublisher(options: { url: string; stream: string; timeoutMs:
       // re-send after a lost acknowledgement is stored once. Each message succeeds or
       // fails on its own.
       const settled = await Promise.allSettled(
-        events.map(async (event) => js.publish(orderSubject(options.stream, event.orderId), JSON.stringify(event), { msgID: event.id, timeout: options.timeoutMs })),
+        events.map(async (event) =>
+          js.publish(orderSubject(options.stream, event.orderId), JSON.stringify(event), { msgID: event.id, timeout: options.timeoutMs, headers: traceHeaders(event) }),
+        ),
       );
       return settled.map((result): Delivery => (result.status === 'fulfilled' ? { outcome: 'accepted' } : natsFailure(result.reason)));
     },
@@ -126,6 +130,15 @@ export function natsPublisher(options: { url: string; stream: string; timeoutMs:
       await current?.then((open) => open.close(), () => {});
     },
   };
+}
+
+// Private: the event's trace context as message headers too, where NATS tooling looks for it.
+function traceHeaders(event: OrderEvent) {
+  if (!event.traceparent) return undefined;
+  const head = headers();
+  head.set('traceparent', event.traceparent);
+  if (event.tracestate) head.set('tracestate', event.tracestate);
+  return head;
 }
 
 // Private: a message the client or the server refuses for what it is (larger than the

@@ -1,9 +1,11 @@
 // Runs the orders subgraph as its own process.
 import { createLogger } from '../../platform/logger.js';
-import { runService } from '../../platform/service.js';
+import { runService, startServiceTracing } from '../../platform/service.js';
 import { readOrdersConfig } from './config.js';
 import { createOrdersService } from './server.js';
 
+// Before the logger and the service are made: both look at whether tracing is on.
+await startServiceTracing('orders');
 const log = createLogger('orders');
 await runService('orders', log, async () => {
   const service = await createOrdersService(readOrdersConfig(), { log });

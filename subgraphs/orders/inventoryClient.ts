@@ -13,6 +13,7 @@ import { BUDGET_HEADER, type CallBudget, type Deadline } from '../../platform/de
 import { codedError, ErrorCode } from '../../platform/errors.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { BrokenCircuitError, createCallPolicy, type ResilienceOptions } from '../../platform/resilience.js';
+import { injectTrace, inSpan, SpanKind } from '../../platform/tracing.js';
 import { inventoryUnavailable, type OrderLine } from './errors.js';
 
 export interface ReservedLine extends OrderLine {
@@ -104,21 +105,26 @@ export function createInventoryClient(options: { url: string; tokens: Tokens; re
       notAttempted.add(error);
       throw error;
     }
+    const operation = /^\s*mutation\s+(\w+)/.exec(query)?.[1] ?? 'operation';
     let reply: GraphQLReply<T>;
     try {
-      const response = await request(options.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${await serviceToken()}`,
-          'x-request-id': scope.requestId,
-          [BUDGET_HEADER]: String(budget.budgetMs),
-        },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(budget.timeoutMs),
-        dispatcher: agent,
+      // A client span per attempt; its traceparent makes inventory's server span its child.
+      reply = await inSpan(`POST inventory ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'graphql.subgraph': 'inventory', 'graphql.operation.name': operation } }, async (span) => {
+        const response = await request(options.url, {
+          method: 'POST',
+          headers: injectTrace({
+            'content-type': 'application/json',
+            authorization: `Bearer ${await serviceToken()}`,
+            'x-request-id': scope.requestId,
+            [BUDGET_HEADER]: String(budget.budgetMs),
+          }),
+          body: JSON.stringify({ query, variables }),
+          signal: AbortSignal.timeout(budget.timeoutMs),
+          dispatcher: agent,
+        });
+        span.setAttribute('http.response.status_code', response.statusCode);
+        return (await response.body.json()) as GraphQLReply<T>;
       });
-      reply = (await response.body.json()) as GraphQLReply<T>;
     } catch (error) {
       if ((error as Error).name === 'TimeoutError') throw noAnswer('timeout', 'maybe');
       const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? '';

@@ -3,6 +3,7 @@
 // rolled-back order, no committed change without its event). The relay (relay.ts) delivers
 // the rows afterwards.
 import { randomUUID } from 'node:crypto';
+import { traceEventWrite } from '../../platform/eventTracing.js';
 import { ORDER_EVENT_VERSION, type OrderEvent, type OrderEventItem, type OrderEventType } from '../../platform/events.js';
 import type { CancellationReason, Order, OrderStatus, Prisma, PrismaClient } from './generated/prisma/client.js';
 
@@ -29,6 +30,7 @@ export function outboxRow(
     sequence: SEQUENCE[type],
     data: { userId: order.userId, status: order.status, totalCents: order.totalCents, items, ...(reason ? { reason } : {}) },
   };
+  traceEventWrite(event);
   return { id: event.id, orderId: order.id, sequence: event.sequence, type, version: event.version, payload: event as unknown as Prisma.InputJsonObject, createdAt: at };
 }
 

@@ -20,6 +20,7 @@ import { databaseWorker, type DatabaseWorker } from '../../platform/periodic.js'
 import { parkEvent } from './deadLetters.js';
 import { BatchRefusedError, type Delivery, type EventPublisher } from './eventPublishers.js';
 import type { PrismaClient } from './generated/prisma/client.js';
+import { tracedPublisher } from './publishTracing.js';
 
 const BATCH = 100;
 const KEEP_DELIVERED_DAYS = 7;
@@ -48,7 +49,8 @@ interface Claimed {
 }
 
 export function createOutboxRelay(options: { publisher: EventPublisher; settings: RelaySettings; metrics: Metrics }): OutboxRelay {
-  const { publisher, settings, metrics } = options;
+  const { settings, metrics } = options;
+  const publisher = tracedPublisher(options.publisher);
   const transport = publisher.transport;
   // How long a relay holds the rows it claimed (renewed before each further call of a
   // pass): longer than one delivery may take, so two relays never send the same rows at

@@ -44,6 +44,7 @@ export async function createOrdersService(config: OrdersConfig, options: { datab
       name: 'orders',
       schemaFile: fromRoot('subgraphs/orders/schema.graphql'),
       resolvers,
+      tracedFields: ['Query.orders', 'Mutation.placeOrder', 'Mutation.cancelOrder', 'Mutation.completeOrder'],
       createPrisma: (adapter) => new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }),
       createContext: createContextFactory(inventory, relay, config.pendingCaps),
       seed: config.seedDemoData ? seedDemoOrders : undefined,

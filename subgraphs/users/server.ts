@@ -21,6 +21,7 @@ export async function createUsersService(config: UsersConfig, options: { databas
       name: 'users',
       schemaFile: fromRoot('subgraphs/users/schema.graphql'),
       resolvers,
+      tracedFields: ['Mutation.signUp', 'Mutation.logIn', 'Query.users'],
       createPrisma: (adapter) => new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }),
       createContext: createContextFactory(loginAttempts, config.passwordHashing),
       async seed(prisma, log) {
