@@ -108,6 +108,11 @@ describe('a migration that fails', () => {
   });
 });
 
+/** The users subgraph's migrations as committed, by name, oldest first (what a copy holds). */
+async function usersMigrationNames(): Promise<string[]> {
+  return (await readMigrations(fromRoot('prisma/users/migrations'))).map((m) => m.name);
+}
+
 /** A copy of the users migrations, plus `extra` folders (name → migration.sql, or null for none). */
 async function migrationsDir(extra: Record<string, string | null> = {}): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
@@ -132,8 +137,10 @@ describe('the migrations folder', () => {
   it('keeps Prisma\'s migration_lock.toml and other files beside the folders', async () => {
     const dir = await migrationsDir();
     await writeFile(path.join(dir, 'README.md'), 'notes\n');
-    expect((await readdir(dir)).sort()).toEqual(['20261122000000_init', 'README.md', 'migration_lock.toml']);
-    expect((await readMigrations(dir)).map((m) => m.name)).toEqual(['20261122000000_init']);
+    const names = await usersMigrationNames();
+    expect(names[0]).toBe('20261122000000_init');
+    expect((await readdir(dir)).sort()).toEqual([...names, 'README.md', 'migration_lock.toml']);
+    expect((await readMigrations(dir)).map((m) => m.name)).toEqual(names);
   });
 });
 
@@ -161,11 +168,11 @@ describe('checksums, as Prisma compares them', () => {
     const testDatabase = await createTestDatabase('migrate_crlf');
     const database = await testDatabase.open();
     try {
-      expect(await migrate(database, lf)).toEqual(['20261122000000_init']);
+      expect(await migrate(database, lf)).toEqual(await usersMigrationNames());
       expect(await migrate(database, crlf)).toEqual([]);
       expect(await isUpToDate(database, crlf)).toBe(true);
       // The record is the checksum of the file as it was read, as `prisma migrate deploy` writes it.
-      const [row] = await database.withSession((s) => s.query<{ checksum: string }>('SELECT checksum FROM "_prisma_migrations"'));
+      const [row] = await database.withSession((s) => s.query<{ checksum: string }>(`SELECT checksum FROM "_prisma_migrations" WHERE migration_name = '20261122000000_init'`));
       expect(row!.checksum).toBe(createHash('sha256').update(await readFile(path.join(lf, '20261122000000_init', 'migration.sql'))).digest('hex'));
     } finally {
       await database.close();
@@ -281,10 +288,7 @@ describe('a migration killed half-way with SIGKILL', () => {
             'SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back FROM "_prisma_migrations" ORDER BY migration_name',
           ),
         );
-        expect(rows).toEqual([
-          { migration_name: '20261122000000_init', finished: true, rolled_back: false },
-          { migration_name: SLOW, finished: true, rolled_back: false },
-        ]);
+        expect(rows).toEqual([...(await usersMigrationNames()), SLOW].map((migration_name) => ({ migration_name, finished: true, rolled_back: false })));
         expect(await database.withSession((s) => s.query(`SELECT to_regclass('slow_marker')::text AS t`))).toEqual([{ t: 'slow_marker' }]);
       } finally {
         if (!observer) await database.close();
