@@ -283,7 +283,7 @@ describe('during a rotation of orders’ key', () => {
     expect({ data: placed.data, errors: placed.errors }).toEqual({ data: { placeOrder: { status: 'PENDING' } }, errors: undefined });
 
     const publisher = httpPublisher({ url: stack.subgraphUrls.notifications, timeoutMs: 10_000, tokens: stack.orders.tokens });
-    expect(await publisher.publish([orderPlaced()])).toEqual([true]);
+    expect(await publisher.publish([orderPlaced()])).toEqual([{ outcome: 'accepted' }]);
 
     const lookup = usersRecipientLookup({ url: stack.subgraphUrls.users, timeoutMs: 10_000, tokens: stack.notifications.tokens });
     expect((await lookup([ids.ada])).get(ids.ada)).toMatchObject({ email: 'ada@example.com' });
