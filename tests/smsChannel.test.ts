@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { smsChannel } from '../subgraphs/notifications/smsChannel.js';
 import { deleteStream } from './support/nats.js';
 import { startStack, type Stack } from './support/stack.js';
 import { waitFor } from './support/wait.js';
@@ -237,5 +238,30 @@ describe.each(transports)('the SMS channel, with order events over $name', ({ en
       const asAdmin = await stack.query('query($id: ID!) { user(id: $id) { phone } }', { id: grace.id }, { token: await stack.adminToken() });
       expect(asAdmin.data.user.phone).toBe('+14155550128');
     });
+  });
+});
+
+describe('a provider that never answers', () => {
+  it('fails the attempt once SMS_TIMEOUT_MS is spent (never waits unbounded), after the request reached it', async () => {
+    // Another stand-in: it reads the request and never answers.
+    let reached = 0;
+    const silent = createServer((request) => {
+      request.resume();
+      request.on('end', () => (reached += 1));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const channel = smsChannel({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/messages`, token: PROVIDER_TOKEN, timeoutMs: 1000 });
+    try {
+      const send = channel.send({ notificationId: randomUUID(), to: { userId: randomUUID(), phone: '+14155550129', preferences: { email: true, sms: true } }, subject: 'Order confirmation', body: 'Thank you.' });
+      // The sender counts this as a failed attempt and sends again with the same messageId:
+      // the text may have gone out (at least once; docs/channels.md).
+      await expect(send).rejects.toThrow(/timeout|aborted/i);
+      await waitFor('the request at the provider', async () => reached === 1);
+      expect(reached).toBe(1);
+    } finally {
+      await channel.close().catch(() => {});
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
