@@ -15,6 +15,7 @@ import { counterValue, waitFor } from './support/wait.js';
 
 const ADA = '5b0c8a3e-6f0e-4c1a-9d1e-0a0000000001'; // a demo customer, ada@example.com
 const RECEIVE = 'mutation($events: [String!]!) { receiveOrderEvents(events: $events) { outcome } }';
+const UPDATE_ME = 'mutation($input: UpdateMeInput!) { updateMe(input: $input) { notificationPreferences { email sms } } }';
 
 interface Mail {
   to: string[];
@@ -82,10 +83,10 @@ async function placed(): Promise<string> {
   return orderId;
 }
 
-/** The order's notification once the sender is done with it (SENT or FAILED). */
-async function settled(orderId: string) {
+/** The order's notification once the sender is done with it (SENT or FAILED, or one of `outcomes`). */
+async function settled(orderId: string, outcomes = ['SENT', 'FAILED']) {
   const note = () => notifications.prisma.notification.findFirstOrThrow({ where: { orderId } });
-  await waitFor('the notification sent or given up', async () => ['SENT', 'FAILED'].includes((await note()).deliveryStatus), { timeoutMs: 15_000, everyMs: 25 });
+  await waitFor('the notification sent or given up', async () => outcomes.includes((await note()).deliveryStatus), { timeoutMs: 15_000, everyMs: 25 });
   return note();
 }
 
@@ -119,6 +120,25 @@ describe('the email channel', () => {
       customer(ADA),
     );
     expect(read.data?._entities[0].notifications.nodes).toEqual([{ deliveryStatus: 'FAILED', deliveryAttempts: 4, channel: 'email' }]);
+  });
+
+  it('mails nothing to a buyer who turned email off: SKIPPED, and still readable by its owner', async () => {
+    const off = await execute(users.server, UPDATE_ME, { input: { notificationPreferences: { email: false } } }, customer(ADA));
+    expect(off.data?.updateMe.notificationPreferences).toEqual({ email: false, sms: false });
+    try {
+      const note = await settled(await placed(), ['SKIPPED']);
+      expect(note).toMatchObject({ channel: 'email', deliveryStatus: 'SKIPPED', sentAt: null, lastError: null });
+      expect(mails).toHaveLength(0);
+      const read = await execute(
+        notifications.server,
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { notifications { nodes { deliveryStatus } } } } }',
+        { r: [{ __typename: 'User', id: ADA }] },
+        customer(ADA),
+      );
+      expect(read.data?._entities[0].notifications.nodes).toEqual([{ deliveryStatus: 'SKIPPED' }]);
+    } finally {
+      await execute(users.server, UPDATE_ME, { input: { notificationPreferences: { email: true } } }, customer(ADA));
+    }
   });
 });
 

@@ -247,10 +247,15 @@ describe('a real service token is no admin and no user', () => {
     expect(await snapshots()).toEqual(before);
   });
 
-  it('notifications reads of a user exactly the id, email and name it needs', async () => {
+  it('notifications reads of a user exactly the id, email, name, phone and channel choices it needs', async () => {
     const token = await serviceToken(keyOf('notifications'), { aud: 'users' });
-    const reply = await postGraphQL(stack.subgraphUrls.users, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email name } } }', ADA(), token);
-    expect(reply).toEqual({ status: 200, data: { _entities: [{ id: ids.ada, email: 'ada@example.com', name: expect.any(String) }] } });
+    const reply = await postGraphQL(
+      stack.subgraphUrls.users,
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email name phone notificationPreferences { email sms } } } }',
+      ADA(),
+      token,
+    );
+    expect(reply).toEqual({ status: 200, data: { _entities: [{ id: ids.ada, email: 'ada@example.com', name: expect.any(String), phone: null, notificationPreferences: { email: true, sms: false } }] } });
   });
 });
 

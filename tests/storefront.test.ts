@@ -257,6 +257,27 @@ suite('the storefront in a browser', () => {
     await context.close();
   }, 120_000);
 
+  it('lets a shopper set a phone number and turn texts on, and says what is wrong with a bad number', async () => {
+    const { context, page } = await shopper();
+    const { token } = await signUp(page, 'Hedy');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    expect(await page.getByLabel('Email me').isChecked()).toBe(true);
+    expect(await page.getByLabel('Text me (SMS)').isChecked()).toBe(false);
+
+    await page.getByLabel('Phone number').fill('555 0100');
+    await page.getByLabel('Text me (SMS)').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').getByText(/E\.164/).waitFor();
+
+    await page.getByLabel('Phone number').fill('+1 415 555 0100');
+    await page.getByLabel('Text me (SMS)').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    expect((await persisted('MySettings', {}, token)).data.me).toMatchObject({ phone: '+14155550100', notificationPreferences: { email: true, sms: true } });
+    await context.close();
+  }, 120_000);
+
   it('returns the unit of a cancelled order to the catalogue', async () => {
     const { context, page } = await shopper();
     const product = await newProduct(3);

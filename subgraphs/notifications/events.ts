@@ -37,6 +37,8 @@ const CONCURRENCY = 8;
 
 export function createEventIntake(options: {
   channel: string;
+  /** The SMS channel is configured: each notification gets its SMS copy, in the same transaction. */
+  sms?: boolean;
   /** How long an event waits for an earlier one of its order before it is applied anyway. */
   orderWaitMs: number;
   metrics: Metrics;
@@ -108,6 +110,9 @@ export function createEventIntake(options: {
           subject: message.subject,
           body: message.body,
           eventAt: new Date(event.occurredAt),
+          // Made for every notification: whether it is sent depends on the recipient's
+          // choice when it is due, which users owns and this transaction does not ask.
+          ...(options.sms ? { sms: { create: {} } } : {}),
         },
       });
       return 'APPLIED';

@@ -1,10 +1,19 @@
-// Email addresses come from the users subgraph, which owns them: asked once per batch of
-// notifications through its `_entities` operation with this service's own credential
-// (users lets this service, and no other, read a user's id, email and name).
+// Addresses and channel choices come from the users subgraph, which owns them: asked once
+// per batch of notifications through its `_entities` operation with this service's own
+// credential (users lets this service, and no other, read a user's id, email, name, phone
+// and notification preferences).
 import { serviceTokenSource, type Tokens } from '../../platform/auth.js';
 import type { Recipient } from './channels.js';
 
-const ENTITIES = 'query Recipients($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id email name } } }';
+const ENTITIES = 'query Recipients($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id email name phone notificationPreferences { email sms } } } }';
+
+interface UserAddresses {
+  id: string;
+  email: string;
+  name: string;
+  phone: string | null;
+  notificationPreferences: { email: boolean; sms: boolean };
+}
 
 export type RecipientLookup = (userIds: string[]) => Promise<Map<string, Recipient>>;
 
@@ -18,10 +27,12 @@ export function usersRecipientLookup(options: { url: string; timeoutMs: number; 
       body: JSON.stringify({ query: ENTITIES, variables: { representations: unique.map((id) => ({ __typename: 'User', id })) } }),
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    const reply = (await response.json()) as { data?: { _entities: ({ id: string; email: string; name: string } | null)[] }; errors?: { message: string }[] };
+    const reply = (await response.json()) as { data?: { _entities: (UserAddresses | null)[] }; errors?: { message: string }[] };
     if (!reply.data) throw new Error(`users did not give the addresses: ${reply.errors?.[0]?.message ?? response.status}`);
     const found = new Map<string, Recipient>();
-    for (const user of reply.data._entities) if (user) found.set(user.id, { userId: user.id, email: user.email, name: user.name });
+    for (const user of reply.data._entities) {
+      if (user) found.set(user.id, { userId: user.id, email: user.email, name: user.name, phone: user.phone ?? undefined, preferences: user.notificationPreferences });
+    }
     return found;
   };
 }

@@ -10,6 +10,7 @@ import { emailChannel, logChannel } from './channels.js';
 import type { NotificationsConfig } from './config.js';
 import { createContextFactory, type NotificationsContext } from './context.js';
 import { createSender } from './delivery.js';
+import { smsChannel } from './smsChannel.js';
 import { createEventIntake } from './events.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { startNatsConsumer } from './natsConsumer.js';
@@ -25,21 +26,31 @@ export function createNotificationsService(config: NotificationsConfig, options:
   const log = options.log ?? createLogger('notifications', config.platform.logLevel);
   const tokens = createTokens(config.platform, config.identity);
   const channel = config.smtpUrl ? emailChannel({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : logChannel(log);
-  const sender = createSender({
-    channel,
-    lookup: usersRecipientLookup({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, tokens }),
-    settings: { intervalMs: config.sendSweepMs, maxAttempts: config.sendMaxAttempts, retryBaseMs: config.sendRetryBaseMs, claimMs: config.sendClaimMs },
-    metrics,
-  });
+  const lookup = usersRecipientLookup({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, tokens });
+  const settings = { intervalMs: config.sendSweepMs, maxAttempts: config.sendMaxAttempts, retryBaseMs: config.sendRetryBaseMs, claimMs: config.sendClaimMs };
+  const sender = createSender({ channel, lookup, settings, metrics });
+  // SMS is a second delivery of each notification, beside the main channel, with its own sender.
+  const smsSender =
+    config.smsProviderUrl && config.smsProviderToken
+      ? createSender({
+          channel: smsChannel({ url: config.smsProviderUrl, token: config.smsProviderToken, from: config.smsFrom, timeoutMs: config.smsTimeoutMs }),
+          lookup,
+          settings,
+          metrics,
+          table: 'sms_deliveries',
+        })
+      : undefined;
   const pubsub = openPubSub(config.natsUrl, 'notifications', log);
   const live = createLiveNotifications(pubsub, metrics);
   const intake = createEventIntake({
     channel: channel.name,
+    sms: smsSender !== undefined,
     orderWaitMs: config.eventOrderWaitMs,
     metrics,
     onApplied: (notification) => {
       sender.follow(notification.id);
       sender.kick();
+      smsSender?.kick();
       live.added(notification);
     },
   });
@@ -53,6 +64,7 @@ export function createNotificationsService(config: NotificationsConfig, options:
       createContext: createContextFactory(intake, live),
       background(prisma, log) {
         const stopSender = sender.start(prisma, log);
+        const stopSmsSender = smsSender?.start(prisma, log);
         const { natsUrl, stream } = config.events;
         const stopConsumer = natsUrl
           ? startNatsConsumer({
@@ -68,7 +80,7 @@ export function createNotificationsService(config: NotificationsConfig, options:
         return async () => {
           // Events first: nothing new to send once the sender stops.
           await stopConsumer();
-          await stopSender();
+          await Promise.all([stopSender(), stopSmsSender?.()]);
         };
       },
     },

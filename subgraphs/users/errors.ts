@@ -45,3 +45,17 @@ export function validatePassword(password: string): string {
   }
   return password;
 }
+
+/** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
+const E164 = /^\+[1-9]\d{7,14}$/;
+/** What people write between digit groups; removed before the number is checked. */
+const PHONE_PUNCTUATION = /[\s().-]/g;
+
+/** A phone number as it is stored: E.164, or BAD_USER_INPUT naming the field. */
+export function normalizePhone(phone: string, field = 'phone'): string {
+  const compact = phone.replace(PHONE_PUNCTUATION, '');
+  if (!E164.test(compact)) throw badInput(`${field} must be an international number in E.164 form, such as +14155550123.`, field);
+  return compact;
+}
+
+export const smsNeedsPhone = () => badInput('SMS notifications need a phone number: set phone first, or in the same call.', 'notificationPreferences.sms');

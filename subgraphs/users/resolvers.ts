@@ -10,13 +10,17 @@ import { emailTaken, invalidCredentials, normalizeEmail, signInEmail, validateNa
 import type { User } from './generated/prisma/client.js';
 import type { Resolvers } from './generated/resolvers.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import { updateMe } from './profile.js';
 
 /**
  * The services that read users (as entities, never through a query), and the fields each
- * needs: notifications, the address and name its email channel writes to. Any other
- * field, or any other service, is refused.
+ * needs: notifications, the address and name its email channel writes to, the phone its
+ * SMS channel texts and the channels the user chose. Any other field, or any other
+ * service, is refused.
  */
-const SERVICE_READS: Readonly<Record<string, ReadonlySet<string>>> = { notifications: new Set(['id', 'email', 'name']) };
+const SERVICE_READS: Readonly<Record<string, ReadonlySet<string>>> = {
+  notifications: new Set(['id', 'email', 'name', 'phone', 'notificationPreferences']),
+};
 
 /** A user's record is visible to that user and to admins. */
 function assertCanRead(context: UsersContext, userId: string): void {
@@ -99,6 +103,8 @@ export const resolvers: Resolvers = {
       await context.loginAttempts?.reset(key);
       return authPayload(context, user);
     },
+
+    updateMe: (_parent, { input }, context) => updateMe(input, context),
   },
 
   User: {
@@ -114,5 +120,8 @@ export const resolvers: Resolvers = {
       assertServiceMayRead(context, 'createdAt');
       return user.createdAt;
     },
+    // Whoever can see the user (themselves, admins, the notifications service) sees these.
+    phone: (user) => user.phone,
+    notificationPreferences: (user) => ({ email: user.notifyByEmail, sms: user.notifyBySms }),
   },
 };

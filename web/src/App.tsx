@@ -10,6 +10,7 @@ import { InboxPage } from './pages/InboxPage';
 import { LogInPage } from './pages/LogInPage';
 import { OrdersPage } from './pages/OrdersPage';
 import { ProductPage } from './pages/ProductPage';
+import { SettingsPage } from './pages/SettingsPage';
 import { SignUpPage } from './pages/SignUpPage';
 import { useSession } from './session/SessionContext';
 
@@ -45,6 +46,7 @@ function Shop() {
           <Route path="/signup" element={<SignUpPage />} />
           <Route path="/orders" element={<OrdersPage />} />
           <Route path="/inbox" element={<InboxPage />} />
+          <Route path="/settings" element={<SettingsPage />} />
           <Route path="/admin" element={<AdminPage />} />
           <Route path="*" element={<p>There is no such page here.</p>} />
         </Routes>

@@ -45,6 +45,7 @@ export function Header() {
             Inbox{unreadCount > 0 && <span className="count">{unreadCount}</span>}
           </NavLink>
         )}
+        {session && <NavLink to="/settings">Settings</NavLink>}
         {session?.role === 'ADMIN' && <NavLink to="/admin">Admin</NavLink>}
         <NavLink to="/explorer">Explorer</NavLink>
       </nav>
