@@ -18,6 +18,7 @@ import { BUDGET_HEADER, Deadline, DEFAULT_BUDGET_MS } from '../platform/deadline
 import { codedError, ErrorCode } from '../platform/errors.js';
 import { BrokenCircuitError, createCallPolicy, type CallPolicy, type ResilienceOptions } from '../platform/resilience.js';
 import type { Metrics } from '../platform/metrics.js';
+import { isTimeout, neverSent } from '../platform/outgoingCall.js';
 import type { GatewayContext } from './context.js';
 import type { Fetcher, FetcherResponse } from './subgraphFetcher.js';
 
@@ -30,10 +31,6 @@ type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 type Reason = 'timeout' | 'unreachable' | 'circuit_open';
 
 const isUnavailable = (error: unknown) => (error as GraphQLError)?.extensions?.code === ErrorCode.SubgraphUnavailable;
-const isTimeout = (error: unknown) => (error as Error)?.name === 'TimeoutError';
-/** Connection errors that prove the request never reached the subgraph. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-const neverSent = (error: unknown) => NEVER_SENT.has((error as { code?: string })?.code ?? '');
 
 /**
  * Calls not made because the request's budget was spent before them: the subgraph is not
@@ -94,7 +91,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       response = await this.fetcher(this.url, { method: 'POST', headers, body, timeoutMs: call.timeoutMs });
     } catch (error) {
       // No whole HTTP response: refused, reset, or past the deadline (which may strike
-      // while the body streams in). The message would carry the subgraph's host, so the
+      // while connecting, or while the body streams in; a connect that timed out is a
+      // timeout, not retried as a refusal would be). The message would carry the subgraph's host, so the
       // client gets the subgraph's name, a stable code and the reason instead. A mutation
       // that may have arrived may also have been carried out: the client cannot know.
       const reason = isTimeout(error) ? 'timeout' : 'unreachable';

@@ -42,7 +42,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   const log = options.log ?? createLogger('gateway', config.platform.logLevel);
   const metrics = createMetrics('gateway');
   const supergraphSdl = options.supergraphSdl ?? (await readSupergraph(config.supergraphPath));
-  const fetcher = createSubgraphFetcher();
+  const fetcher = createSubgraphFetcher({ connectTimeoutMs: config.subgraphCalls.requestTimeoutMs });
   // Kept by name: subscriptions complete their events through the same data sources.
   const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
