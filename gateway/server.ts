@@ -20,6 +20,7 @@ import type { GatewayConfig } from './config.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
 import { corsPolicy } from './cors.js';
 import { SubgraphDataSource } from './dataSource.js';
+import { fetchesSavedCounter } from './inFlight.js';
 import { loadPersistedDocuments } from './persistedDocuments.js';
 import { jsonClientStatusPlugin } from './responseStatus.js';
 import { createSubgraphFetcher } from './subgraphFetcher.js';
@@ -43,11 +44,13 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   const metrics = createMetrics('gateway');
   const supergraphSdl = options.supergraphSdl ?? (await readSupergraph(config.supergraphPath));
   const fetcher = createSubgraphFetcher({ connectTimeoutMs: config.subgraphCalls.requestTimeoutMs });
+  const fetchesSaved = fetchesSavedCounter(metrics.registry);
   // Kept by name: subscriptions complete their events through the same data sources.
   const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics, fetcher)),
+    buildService: ({ name, url }) =>
+      (dataSources[name] = new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics, fetcher, fetchesSaved)),
     logger: log,
   });
   const production = config.platform.production;
