@@ -8,7 +8,7 @@
 // its own and takes minutes, so it runs in the PostgreSQL phase only (`npm run
 // test:postgres`). docs/testing.md says the same for a reader.
 const EMBEDDED_PHASE_ONLY = [
-  'adminSeed', 'auth', 'composition', 'config', 'docs', 'httpAudit', 'kubernetes', 'observability',
+  'adminSeed', 'auth', 'composition', 'config', 'connectTimeouts', 'docs', 'httpAudit', 'kubernetes', 'observability',
   'persistedDocuments', 'processes', 'proxies', 'schemaGuard', 'secrets', 'serviceKeys', 'shutdown',
   'signInBurst', 'start', 'storefront', 'subgraphFetcher', 'subscriptionFaults', 'telemetry',
 ];
