@@ -140,9 +140,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     } catch (error) {
       // No whole HTTP response: refused, reset, or past the deadline (which may strike
       // while connecting, or while the body streams in; a connect that timed out is a
-      // timeout, not retried as a refusal would be). The message would carry the subgraph's host, so the
-      // client gets the subgraph's name, a stable code and the reason instead. A mutation
-      // that may have arrived may also have been carried out: the client cannot know.
+      // timeout, not retried as a refusal would be). The message would carry the
+      // subgraph's host, so the client gets the subgraph's name, a stable code and the
+      // reason instead. A mutation that may have arrived may also have been carried out:
+      // the client cannot know.
       const reason = isTimeout(error) ? 'timeout' : 'unreachable';
       throw this.unavailable(reason, mutation && !neverSent(error));
     }
