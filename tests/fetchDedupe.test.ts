@@ -174,29 +174,49 @@ describe('a shared fetch that fails, or a caller that leaves', () => {
   });
 
   it('a caller with less time left than the fetch it joined gives up at its own deadline, and the fetch goes on', async () => {
-    // The data source itself, with two callers' deadlines of its choosing.
-    const metrics = createMetrics('gateway-test');
-    const source = new SubgraphDataSource(
-      'inventory',
-      proxies.inventory!.url,
-      { requestTimeoutMs: 10_000 },
-      metrics,
-      createSubgraphFetcher({ connectTimeoutMs: 10_000 }),
-      fetchesSavedCounter(metrics.registry),
-    );
-    const call = (deadline: Deadline) =>
-      source.process({
-        kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
-        request: { query: '{ products(first: 1) { nodes { id } } }' },
-        context: { caller: null, requestId: 'test', clientIp: '127.0.0.1', whenAnswered: () => {}, deadline },
-      } as never);
+    const { source, call } = dataSource();
     proxies.inventory!.holdReplies = true;
     const leader = call(new Deadline(20_000));
-    const hurried = await call(new Deadline(300)).catch((error: { extensions?: unknown }) => error);
+    const hurried = await call(new Deadline(300)).then(
+      () => ({ extensions: 'answered' as unknown }),
+      (error: { extensions?: unknown }) => error,
+    );
     expect(hurried.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', reason: 'timeout' });
     expect(source.inFlight!.size).toBe(1);
     proxies.inventory!.releaseReplies();
-    expect(((await leader) as { data: { products: { nodes: unknown[] } } }).data.products.nodes).toHaveLength(1);
+    expect((await leader).data.products.nodes).toHaveLength(1);
     expect(source.inFlight!.size).toBe(0);
   });
+
+  it('gives each caller its own copy of the answer: what one request merges into it, another never sees', async () => {
+    const { call } = dataSource();
+    proxies.inventory!.holdReplies = true;
+    const first = call(new Deadline(20_000));
+    const second = call(new Deadline(20_000));
+    proxies.inventory!.releaseReplies();
+    const [a, b] = await Promise.all([first, second]);
+    expect(a).toEqual(b);
+    a.data.products.nodes[0].name = 'merged by another request';
+    expect(b.data.products.nodes[0].name).not.toBe('merged by another request');
+  });
 });
+
+/** The gateway's data source for inventory on its own, so a test can choose each caller's deadline. */
+function dataSource() {
+  const metrics = createMetrics('gateway-test');
+  const source = new SubgraphDataSource(
+    'inventory',
+    proxies.inventory!.url,
+    { requestTimeoutMs: 10_000 },
+    metrics,
+    createSubgraphFetcher({ connectTimeoutMs: 10_000 }),
+    fetchesSavedCounter(metrics.registry),
+  );
+  const call = async (deadline: Deadline) =>
+    (await source.process({
+      kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+      request: { query: '{ products(first: 1) { nodes { id name } } }' },
+      context: { caller: null, requestId: 'test', clientIp: '127.0.0.1', whenAnswered: () => {}, deadline },
+    } as never)) as { data: { products: { nodes: { id: string; name: string }[] } } };
+  return { source, call };
+}
