@@ -139,6 +139,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
       if (running) await running.close(config.platform.shutdownGraceMs);
       else await apollo.stop();
       await store.close();
+      await fetcher.close();
     },
   };
   return served;

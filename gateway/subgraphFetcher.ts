@@ -21,6 +21,9 @@ export interface FetcherResponse {
 /** One call; `timeoutMs` is how long to wait for its whole answer (what the request's budget allows). */
 export type Fetcher = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string; timeoutMs: number }) => Promise<FetcherResponse>;
 
+/** A fetcher with its pool, which the gateway closes when it stops. */
+export type PooledFetcher = Fetcher & { close(): Promise<void> };
+
 /** How long a kept-alive connection to a subgraph serves before a new one replaces it. */
 export const CONNECTION_TTL_MS = 60_000;
 
@@ -30,15 +33,18 @@ export interface SubgraphFetcherOptions {
   connectionTtlMs?: number;
 }
 
-export function createSubgraphFetcher({ connectTimeoutMs, connectionTtlMs = CONNECTION_TTL_MS }: SubgraphFetcherOptions): Fetcher {
+export function createSubgraphFetcher({ connectTimeoutMs, connectionTtlMs = CONNECTION_TTL_MS }: SubgraphFetcherOptions): PooledFetcher {
   // One pool for all subgraphs: connections are kept per origin and reused between calls;
   // a connection past its lifetime is closed when next picked, and a fresh one dialled
   // (one TCP handshake a minute per connection: nothing next to the requests it carries).
   const pool = createCallPool({ connectTimeoutMs, connections: 128, connectionTtlMs });
-  return async (url, init) => {
+  const fetcher: Fetcher = async (url, init) => {
     // The deadline covers the whole exchange, connect and body included; running out of
     // it (or of the connect's own bound) is what the data source reports as "timeout".
     const { status, text } = await callWithDeadline(url, { ...init, dispatcher: pool });
     return { ok: status >= 200 && status < 300, json: async () => JSON.parse(text) };
   };
+  // Destroyed, not closed: once the gateway has stopped answering, a connect still pending
+  // to a host that does not answer has no one left to serve.
+  return Object.assign(fetcher, { close: () => pool.destroy() });
 }
