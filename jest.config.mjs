@@ -8,8 +8,8 @@
 // its own and takes minutes, so it runs in the PostgreSQL phase only (`npm run
 // test:postgres`). docs/testing.md says the same for a reader.
 const EMBEDDED_PHASE_ONLY = [
-  'adminSeed', 'auth', 'composition', 'config', 'docs', 'httpAudit', 'kubernetes', 'logFormat', 'observability',
-  'persistedDocuments', 'processes', 'schemaGuard', 'secrets', 'serviceKeys', 'shutdown',
+  'adminSeed', 'auth', 'composition', 'config', 'connectTimeouts', 'docs', 'httpAudit', 'kubernetes', 'logFormat',
+  'observability', 'persistedDocuments', 'processes', 'schemaGuard', 'secrets', 'serviceKeys', 'shutdown',
   'signInBurst', 'start', 'storefront', 'subgraphFetcher', 'subscriptionFaults', 'telemetry',
 ];
 const POSTGRES_PHASE_ONLY = ['rehearsal'];

@@ -54,6 +54,8 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
       retries: envInt(env, 'SUBGRAPH_QUERY_RETRIES', 2, { min: 0, max: 10 }),
       breakerThreshold: envInt(env, 'BREAKER_THRESHOLD', 5, { min: 1, max: 1000 }),
       halfOpenAfterMs: envInt(env, 'BREAKER_HALF_OPEN_MS', 5000, { min: 100, max: 600_000 }),
+      // Identical queries from one caller in flight at once share one fetch (gateway/inFlight.ts).
+      dedupe: envBool(env, 'SUBGRAPH_DEDUPE', true),
     },
     queryLimits: {
       maxDepth: envInt(env, 'QUERY_MAX_DEPTH', 8, { min: 2, max: 100 }),

@@ -19,6 +19,8 @@ export interface GatewayContext {
   whenAnswered(callback: () => void): void;
   /** The request's whole budget (REQUEST_TIMEOUT_MS) from its arrival; each subgraph call gets what is left (set by server.ts). */
   deadline?: Deadline;
+  /** Set for a subscription's operation: its fetches (one per event per subscriber) are never shared with others. */
+  subscription?: boolean;
 }
 
 export async function createGatewayContext(

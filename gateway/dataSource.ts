@@ -8,33 +8,40 @@
 // response, becomes a coded error that names it; for a mutation that may have reached the
 // subgraph, the error says its outcome is unknown (retry with the same idempotency key).
 //
+// Identical queries from one caller that overlap in time share one fetch when
+// SUBGRAPH_DEDUPE is on (gateway/inFlight.ts): the fetch, its retries and its one count
+// against the circuit are the first caller's; each other caller waits for it no longer
+// than its own deadline allows. Mutations and subscriptions' fetches are never shared.
+//
 // This is the gateway's whole GraphQLDataSource, not a RemoteGraphQLDataSource subclass:
 // Apollo's class builds node-fetch Headers and a Request (URL parsing included) on every
 // call only to hand them to hooks we do not use, 4 % of the gateway's CPU in a profile
 // (docs/performance.md), and its hooks had to be bent to keep hosts out of errors.
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GraphQLError } from 'graphql';
+import type { Counter } from 'prom-client';
 import { BUDGET_HEADER, Deadline, DEFAULT_BUDGET_MS } from '../platform/deadline.js';
 import { codedError, ErrorCode } from '../platform/errors.js';
 import { BrokenCircuitError, createCallPolicy, type CallPolicy, type ResilienceOptions } from '../platform/resilience.js';
 import type { Metrics } from '../platform/metrics.js';
+import { isTimeout, neverSent } from '../platform/outgoingCall.js';
 import { injectTrace, inSpan, markFailed, SpanKind } from '../platform/tracing.js';
+import { callerHeaders } from './callerHeaders.js';
 import type { GatewayContext } from './context.js';
+import { fetchKey, InFlightFetches } from './inFlight.js';
 import type { Fetcher, FetcherResponse } from './subgraphFetcher.js';
 
 export interface SubgraphCallOptions extends ResilienceOptions {
   /** The whole budget of one client request (REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;
+  /** Whether identical queries in flight share one fetch (SUBGRAPH_DEDUPE). @default true */
+  dedupe?: boolean;
 }
 
 type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 type Reason = 'timeout' | 'unreachable' | 'circuit_open';
 
 const isUnavailable = (error: unknown) => (error as GraphQLError)?.extensions?.code === ErrorCode.SubgraphUnavailable;
-const isTimeout = (error: unknown) => (error as Error)?.name === 'TimeoutError';
-/** Connection errors that prove the request never reached the subgraph. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-const neverSent = (error: unknown) => NEVER_SENT.has((error as { code?: string })?.code ?? '');
 
 /**
  * Calls not made because the request's budget was spent before them: the subgraph is not
@@ -44,6 +51,8 @@ const notAttempted = new WeakSet<object>();
 
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   readonly policy: CallPolicy;
+  /** Queries on their way, when they are shared (SUBGRAPH_DEDUPE). */
+  readonly inFlight?: InFlightFetches<SubgraphResponse>;
 
   constructor(
     readonly name: string,
@@ -52,7 +61,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     metrics: Metrics,
     // Pooled keep-alive connections and a hard deadline per call (gateway/subgraphFetcher.ts).
     private readonly fetcher: Fetcher,
+    /** Counts the fetches saved by sharing (gateway/inFlight.ts fetchesSavedCounter); one counter for every subgraph. */
+    private readonly fetchesSaved?: Counter<'subgraph'>,
   ) {
+    if (options.dedupe ?? true) this.inFlight = new InFlightFetches();
     this.policy = createCallPolicy(
       {
         isFailure: (error) => isUnavailable(error) && !notAttempted.has(error as object),
@@ -68,11 +80,42 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const mutation = /^\s*mutation\b/.test(options.request.query ?? '');
     // Context is absent for the gateway's own requests (none with a static supergraph).
     const deadline = ('deadline' in options.context && options.context.deadline) || new Deadline(DEFAULT_BUDGET_MS);
+    // A subscription's fetches are made per event for each subscriber: never shared.
+    if (!this.inFlight || mutation || ('subscription' in options.context && options.context.subscription)) return this.fetch(options, deadline, mutation);
+    const key = fetchKey(options.request, callerHeaders(options.context));
+    const { answer, joined } = this.inFlight.fetch(key, () => this.fetch(options, deadline, false));
+    if (!joined) return answer;
+    this.fetchesSaved?.inc({ subgraph: this.name });
+    return this.waitAtMost(answer, deadline);
+  }
+
+  /** One fetch through the circuit, with retries for a query. */
+  private async fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>, deadline: Deadline, mutation: boolean): Promise<SubgraphResponse> {
     try {
       return await this.policy.execute(() => this.send(options, deadline, mutation), { repeatable: !mutation, deadline });
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw this.unavailable('circuit_open');
       throw error;
+    }
+  }
+
+  /**
+   * A fetch another caller started, waited for only as long as this caller's own call would
+   * have been: a request that has less time left than the one that started the fetch gives
+   * up on time. Giving up does not cancel the fetch for the others, nor count against the
+   * circuit (the subgraph was not asked by this request).
+   */
+  private async waitAtMost(answer: Promise<SubgraphResponse>, deadline: Deadline): Promise<SubgraphResponse> {
+    const call = deadline.nextCall();
+    if (!call) throw this.unavailable('timeout');
+    let timer: NodeJS.Timeout | undefined;
+    const ownDeadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(this.unavailable('timeout')), call.timeoutMs);
+    });
+    try {
+      return await Promise.race([answer, ownDeadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -84,9 +127,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       notAttempted.add(error);
       throw error;
     }
+    // The caller's own headers come from one place (gateway/callerHeaders.ts), the one
+    // that also decides which fetches are the same.
     const headers: Record<string, string> = { 'content-type': 'application/json', [BUDGET_HEADER]: String(call.budgetMs) };
     if ('requestId' in context) {
-      if (context.authorization) headers.authorization = context.authorization;
+      Object.assign(headers, callerHeaders(context));
       headers['x-request-id'] = context.requestId;
     }
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
@@ -101,9 +146,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       });
     } catch (error) {
       // No whole HTTP response: refused, reset, or past the deadline (which may strike
-      // while the body streams in). The message would carry the subgraph's host, so the
-      // client gets the subgraph's name, a stable code and the reason instead. A mutation
-      // that may have arrived may also have been carried out: the client cannot know.
+      // while connecting, or while the body streams in; a connect that timed out is a
+      // timeout, not retried as a refusal would be). The message would carry the
+      // subgraph's host, so the client gets the subgraph's name, a stable code and the
+      // reason instead. A mutation that may have arrived may also have been carried out:
+      // the client cannot know.
       const reason = isTimeout(error) ? 'timeout' : 'unreachable';
       throw this.unavailable(reason, mutation && !neverSent(error));
     }

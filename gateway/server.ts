@@ -22,6 +22,7 @@ import type { GatewayConfig } from './config.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
 import { corsPolicy } from './cors.js';
 import { SubgraphDataSource } from './dataSource.js';
+import { fetchesSavedCounter } from './inFlight.js';
 import { loadPersistedDocuments } from './persistedDocuments.js';
 import { jsonClientStatusPlugin } from './responseStatus.js';
 import { createSubgraphFetcher } from './subgraphFetcher.js';
@@ -44,7 +45,8 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   const log = options.log ?? createLogger('gateway', config.platform.logLevel);
   const metrics = createMetrics('gateway');
   const supergraphSdl = options.supergraphSdl ?? (await readSupergraph(config.supergraphPath));
-  const fetcher = createSubgraphFetcher();
+  const fetcher = createSubgraphFetcher({ connectTimeoutMs: config.subgraphCalls.requestTimeoutMs });
+  const fetchesSaved = fetchesSavedCounter(metrics.registry);
   // Kept by name: subscriptions complete their events through the same data sources.
   const dataSources: Record<string, SubgraphDataSource> = {};
   // Left to itself, @apollo/gateway reports usage metrics to Apollo's servers and, at every
@@ -55,7 +57,8 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics, fetcher)),
+    buildService: ({ name, url }) =>
+      (dataSources[name] = new SubgraphDataSource(name, config.subgraphUrls[name] ?? url!, config.subgraphCalls, metrics, fetcher, fetchesSaved)),
     logger: log,
   });
   const production = config.platform.production;
@@ -145,6 +148,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
       if (running) await running.close(config.platform.shutdownGraceMs);
       else await apollo.stop();
       await store.close();
+      await fetcher.close();
     },
   };
   return served;

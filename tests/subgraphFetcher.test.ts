@@ -33,7 +33,7 @@ const call = async (fetcher: ReturnType<typeof createSubgraphFetcher>) => {
 describe('subgraph connections', () => {
   it('reuses one kept-alive connection for calls one after another', async () => {
     ports.length = 0;
-    const fetcher = createSubgraphFetcher();
+    const fetcher = createSubgraphFetcher({ connectTimeoutMs: 10_000 });
     for (let i = 0; i < 5; i++) expect(await call(fetcher)).toEqual({ data: { ok: true } });
     expect(new Set(ports).size).toBe(1);
   });
@@ -41,7 +41,7 @@ describe('subgraph connections', () => {
   it('replaces a connection older than its lifetime with a new one', async () => {
     ports.length = 0;
     // A lifetime long enough that a busy machine still makes two calls within it.
-    const fetcher = createSubgraphFetcher({ connectionTtlMs: 1500 });
+    const fetcher = createSubgraphFetcher({ connectTimeoutMs: 10_000, connectionTtlMs: 1500 });
     await call(fetcher);
     await call(fetcher);
     await pause(1700);

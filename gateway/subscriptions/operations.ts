@@ -118,6 +118,7 @@ export function createLiveOperations(options: {
         requestId: randomUUID(),
         clientIp: session.clientIp,
         whenAnswered: (callback) => void onAnswered.push(callback),
+        subscription: operation.operation === 'subscription',
       };
       const prepared: Prepared = { session, context, source: payload.query, answered: () => onAnswered.splice(0).forEach((callback) => callback()) };
       if (operation.operation === 'subscription') prepared.plan = planner.plan(document, operationName, payload.query);

@@ -12,6 +12,7 @@ import { jetstream, JetStreamApiError } from '@nats-io/jetstream';
 import { headers, InvalidArgumentError } from '@nats-io/transport-node';
 import { serviceTokenSource, type Tokens } from '../../platform/auth.js';
 import { ErrorCode } from '../../platform/errors.js';
+import { callWithDeadline, createCallPool } from '../../platform/outgoingCall.js';
 import { connectEventStream, type EventStreamConnection } from '../../platform/eventStream.js';
 import { orderSubject, type OrderEvent } from '../../platform/events.js';
 import type { Logger } from '../../platform/logger.js';
@@ -57,23 +58,24 @@ interface ReceiveReply {
 /** Answers that say the consumer cannot work or will not hear us, whatever we send. */
 const NOT_THE_EVENTS = new Set<string>([ErrorCode.SubgraphUnavailable, ErrorCode.Unauthenticated, ErrorCode.Forbidden]);
 
+/** `timeoutMs` (EVENTS_TIMEOUT_MS) bounds each call, its connect included: the relay is a background job with no request budget. */
 export function httpPublisher(options: { url: string; timeoutMs: number; tokens: Tokens }): EventPublisher {
   const serviceToken = serviceTokenSource(options.tokens, 'notifications');
+  const pool = createCallPool({ connectTimeoutMs: options.timeoutMs, connections: 8 });
   return {
     transport: 'http',
     async publish(events) {
-      const response = await fetch(options.url, {
+      const response = await callWithDeadline(options.url, {
         method: 'POST',
         // The trace context of a one-event call (publishTracing.ts); none for a batch.
         headers: injectTrace({ 'content-type': 'application/json', authorization: `Bearer ${await serviceToken()}` }),
         body: JSON.stringify({ query: RECEIVE, variables: { events: events.map((event) => JSON.stringify(event)) } }),
-        signal: AbortSignal.timeout(options.timeoutMs),
+        timeoutMs: options.timeoutMs,
+        dispatcher: pool,
       });
       if (response.status === 413) throw new BatchRefusedError(`notifications refused the call as too large (HTTP 413, ${events.length} events)`);
       // Not a GraphQL answer (a proxy's error page): whatever is in front of the consumer is failing.
-      const reply = (await response.json().catch(() => {
-        throw new Error(`notifications answered HTTP ${response.status} without a GraphQL body`);
-      })) as ReceiveReply;
+      const reply = parseOr(response.text, () => new Error(`notifications answered HTTP ${response.status} without a GraphQL body`)) as ReceiveReply;
       const receipts = reply.data?.receiveOrderEvents;
       if (!receipts) {
         const code = reply.errors?.[0]?.extensions?.code ?? '';
@@ -94,8 +96,17 @@ export function httpPublisher(options: { url: string; timeoutMs: number; tokens:
         }
       });
     },
-    close: async () => {},
+    close: () => pool.close(),
   };
+}
+
+// Private: the body as JSON, or the error `otherwise` makes when it is not JSON.
+function parseOr(text: string, otherwise: () => Error): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw otherwise();
+  }
 }
 
 export function natsPublisher(options: { url: string; stream: string; timeoutMs: number; log: Logger }): EventPublisher {

@@ -7,11 +7,12 @@
 // calls timed out against a hung inventory (connections accepted, never read), the fetch
 // bundled with Node 24 wrote no further request to it, even once it answered again
 // (tests/faults.test.ts); undici from npm, as the gateway uses, opens a fresh connection.
-import { Agent, request } from 'undici';
+// Each call is bounded by its deadline, connect included (platform/outgoingCall.ts).
 import { serviceTokenSource, type Tokens } from '../../platform/auth.js';
-import { BUDGET_HEADER, type CallBudget, type Deadline } from '../../platform/deadline.js';
+import { BUDGET_HEADER, DEFAULT_BUDGET_MS, type CallBudget, type Deadline } from '../../platform/deadline.js';
 import { codedError, ErrorCode } from '../../platform/errors.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { callWithDeadline, createCallPool, isTimeout, neverSent } from '../../platform/outgoingCall.js';
 import { BrokenCircuitError, createCallPolicy, type ResilienceOptions } from '../../platform/resilience.js';
 import { injectTrace, inSpan, SpanKind } from '../../platform/tracing.js';
 import { inventoryUnavailable, type OrderLine } from './errors.js';
@@ -56,9 +57,6 @@ const COMMIT = 'mutation Commit($orderId: ID!) { commitReservation(orderId: $ord
 /** Codes inventory answers that are the client's business, passed on as they are (busy is retryable). */
 const PASS_THROUGH = new Set<string>([ErrorCode.OutOfStock, ErrorCode.NotFound, ErrorCode.BadUserInput, ErrorCode.Conflict, ErrorCode.SubgraphUnavailable]);
 
-/** Connection errors that prove the request never left: nothing can have happened in inventory. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 /**
  * Calls that got no answer from inventory, by whether inventory may have acted on them:
  * 'maybe' (sent, then timed out or cut: it may have reserved), 'no' (refused, or not
@@ -74,7 +72,16 @@ interface GraphQLReply<T> {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
-export function createInventoryClient(options: { url: string; tokens: Tokens; resilience?: ResilienceOptions; metrics?: Metrics }): InventoryClient {
+export interface InventoryClientOptions {
+  url: string;
+  tokens: Tokens;
+  /** The longest budget a call can have (DEFAULT_BUDGET_MS unless a caller sends more): no connect waits longer. */
+  connectTimeoutMs?: number;
+  resilience?: ResilienceOptions;
+  metrics?: Metrics;
+}
+
+export function createInventoryClient(options: InventoryClientOptions): InventoryClient {
   // Every call here is a mutation, so none is retried automatically: callers decide
   // (placeOrder is retried by clients with an idempotency key, the sweepers by their schedule).
   // Only a call that got no answer counts against the circuit: inventory answering
@@ -87,7 +94,7 @@ export function createInventoryClient(options: { url: string; tokens: Tokens; re
   );
   const notAttempted = new WeakSet<object>();
   const serviceToken = serviceTokenSource(options.tokens, 'inventory');
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  const pool = createCallPool({ connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_BUDGET_MS });
 
   async function call<T>(query: string, variables: Record<string, unknown>, scope: CallScope, final = false): Promise<T> {
     try {
@@ -110,7 +117,7 @@ export function createInventoryClient(options: { url: string; tokens: Tokens; re
     try {
       // A client span per attempt; its traceparent makes inventory's server span its child.
       reply = await inSpan(`POST inventory ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'graphql.subgraph': 'inventory', 'graphql.operation.name': operation } }, async (span) => {
-        const response = await request(options.url, {
+        const response = await callWithDeadline(options.url, {
           method: 'POST',
           headers: injectTrace({
             'content-type': 'application/json',
@@ -119,16 +126,16 @@ export function createInventoryClient(options: { url: string; tokens: Tokens; re
             [BUDGET_HEADER]: String(budget.budgetMs),
           }),
           body: JSON.stringify({ query, variables }),
-          signal: AbortSignal.timeout(budget.timeoutMs),
-          dispatcher: agent,
+          timeoutMs: budget.timeoutMs,
+          dispatcher: pool,
         });
-        span.setAttribute('http.response.status_code', response.statusCode);
-        return (await response.body.json()) as GraphQLReply<T>;
+        span.setAttribute('http.response.status_code', response.status);
+        return JSON.parse(response.text) as GraphQLReply<T>;
       });
     } catch (error) {
-      if ((error as Error).name === 'TimeoutError') throw noAnswer('timeout', 'maybe');
-      const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? '';
-      throw noAnswer('unreachable', NEVER_SENT.has(code) ? 'no' : 'maybe');
+      // A connect that timed out is a timeout (of the budget or of the connect itself),
+      // and proves nothing was sent; one cut short by the deadline may have been.
+      throw noAnswer(isTimeout(error) ? 'timeout' : 'unreachable', neverSent(error) ? 'no' : 'maybe');
     }
     const error = reply.errors?.[0];
     if (error) {
@@ -152,7 +159,7 @@ export function createInventoryClient(options: { url: string; tokens: Tokens; re
       (await call<{ releaseReservation: ReservationOutcome }>(RELEASE, { orderId, unconfirmedOnly }, scope, final)).releaseReservation,
     commit: async (orderId, scope) =>
       (await call<{ commitReservation: ReservationOutcome }>(COMMIT, { orderId }, scope)).commitReservation,
-    close: () => agent.close(),
+    close: () => pool.close(),
   };
 }
 

@@ -19,6 +19,10 @@ export interface FaultyProxy {
   blackhole: boolean;
   /** When above 0, each reply is held this long before it is passed on (a slow target). */
   replyDelayMs: number;
+  /** When set, replies are held until releaseReplies() (a target that answers when the test says so). */
+  holdReplies: boolean;
+  /** Passes on every held reply and stops holding. */
+  releaseReplies(): void;
   /** Connections accepted so far (refused ones included). */
   connections: number;
   /** The text of every request chunk that passed through, in order (headers and bodies). */
@@ -32,6 +36,7 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
   const targetUrl = new URL(target);
   const sockets = new Set<Socket>();
   const cut = (...pair: Socket[]) => pair.forEach((socket) => socket.destroy());
+  const held: (() => void)[] = [];
   const server = createServer((client) => {
     proxy.connections += 1;
     if (proxy.refuse) {
@@ -65,6 +70,7 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
     });
     upstream.on('data', (chunk: Buffer) => {
       if (proxy.dropReplies || replyDoomed) cut(client, upstream);
+      else if (proxy.holdReplies) held.push(() => client.write(chunk));
       else if (proxy.replyDelayMs > 0) setTimeout(() => client.write(chunk), proxy.replyDelayMs);
       else client.write(chunk);
     });
@@ -80,6 +86,11 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
     refuse: false,
     blackhole: false,
     replyDelayMs: 0,
+    holdReplies: false,
+    releaseReplies() {
+      proxy.holdReplies = false;
+      held.splice(0).forEach((write) => write());
+    },
     connections: 0,
     requests: [],
     cutAll: () => sockets.forEach((socket) => socket.destroy()),
