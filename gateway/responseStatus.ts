@@ -12,11 +12,16 @@ const APPLICATION_JSON = 'application/json; charset=utf-8';
 const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
 const JSON_GRAPHQL_CALLBACK = 'application/json; callbackSpec=1.0; charset=utf-8';
 
-/** Errors that refuse a well-formed request's document or variables before it runs. */
+/**
+ * Errors that refuse a well-formed request's document or variables before it runs. Not
+ * OPERATION_RESOLUTION_FAILURE (an operationName naming no operation in the document): it
+ * stays 400 for every client, as the README and docs/hostile-clients.md promise, because
+ * a client sending names at random is what the gateway's telemetry bounds, and a 4xx is
+ * what a proxy or a client counting statuses sees of it.
+ */
 const REQUEST_ERROR_CODES = new Set<unknown>([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
-  'OPERATION_RESOLUTION_FAILURE',
   // Variables the operation cannot take (Apollo Server's status400ForVariableCoercionErrors).
   ErrorCode.BadUserInput,
   ErrorCode.PersistedQueryNotInList,
