@@ -70,9 +70,14 @@ function problemsWith(kind: string, reply: Reply, statuses: number[]): string[] 
   return problems.map((problem) => `${kind}: ${problem}`);
 }
 
-/** Series of a scrape (name and labels), less Node's GC histogram whose kinds appear as collections happen. */
+/**
+ * Series of a scrape (name and labels), less Node's own whose labels come and go with the
+ * process's life: the GC histogram's kinds as collections happen, and the active handles,
+ * requests and resources by type (a ShutdownWrap while a socket closes).
+ */
+const NODE_RUNTIME_SERIES = /^nodejs_(gc_duration_seconds|active_handles|active_requests|active_resources)\b/;
 const seriesOf = (text: string) =>
-  text.split('\n').filter((line) => line && !line.startsWith('#') && !line.includes('nodejs_gc_duration_seconds')).map((line) => line.slice(0, line.lastIndexOf(' '))).sort();
+  text.split('\n').filter((line) => line && !line.startsWith('#') && !NODE_RUNTIME_SERIES.test(line)).map((line) => line.slice(0, line.lastIndexOf(' '))).sort();
 const scrape = async (url: string) => (await fetch(url)).text();
 
 it('answers operation names by the thousand, oversized emails, sign-in bursts and forged forwarding headers with well-formed errors, and changes nothing', async () => {
