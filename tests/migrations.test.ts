@@ -231,8 +231,10 @@ function migratorProcess(dir: string, env: Record<string, string>): MigratorProc
     child,
     output,
     exited,
+    // A child starting PGlite on disk and applying every users migration first: on a loaded
+    // two-core machine (load 30 seen here) that took over a minute.
     async waitForOutput(text) {
-      await waitFor(`the migrator to print ${JSON.stringify(text)}`, async () => output().includes(text) || done, { timeoutMs: 60_000, everyMs: 50 });
+      await waitFor(`the migrator to print ${JSON.stringify(text)}`, async () => output().includes(text) || done, { timeoutMs: 120_000, everyMs: 50 });
       if (!output().includes(text)) throw new Error(`the migrator exited without printing ${JSON.stringify(text)}:\n${output()}`);
     },
   };
