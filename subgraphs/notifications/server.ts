@@ -31,7 +31,7 @@ export function createNotificationsService(config: NotificationsConfig, options:
     settings: { intervalMs: config.sendSweepMs, maxAttempts: config.sendMaxAttempts, retryBaseMs: config.sendRetryBaseMs, claimMs: config.sendClaimMs },
     metrics,
   });
-  const pubsub = openPubSub(config.natsUrl, 'notifications', log);
+  const pubsub = openPubSub({ url: config.natsUrl, stream: config.natsStream }, 'notifications', log);
   const live = createLiveNotifications(pubsub, metrics);
   const intake = createEventIntake({
     channel: channel.name,
