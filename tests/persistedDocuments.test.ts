@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readGatewayConfig } from '../gateway/config.js';
 import { loadPersistedDocuments } from '../gateway/persistedDocuments.js';
 import { DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD } from '../subgraphs/users/config.js';
-import { sseSubscribe, wsConnection } from './support/live.js';
+import { sseSubscribe, waitForLive, wsConnection } from './support/live.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -157,13 +157,11 @@ describe('safelist mode over WebSocket and SSE', () => {
     const connection = wsConnection(required);
     try {
       const watch = connection.subscribe(STOCK, { ids: [product.id] }, byId(sha256(STOCK)).extensions);
-      // Restocked until the subscription is in place and its event arrives.
-      let event: Awaited<ReturnType<typeof watch.next>> | undefined;
-      for (let attempt = 0; !event && attempt < 50; attempt++) {
-        await stack.query('mutation($id: ID!) { restock(productId: $id, quantity: 1) { id } }', { id: product.id }, { token: admin });
-        event = await watch.next(500).catch(() => undefined);
-      }
-      expect(event?.data).toEqual({ productAvailabilityChanged: { id: product.id, available: expect.any(Number), __typename: 'Product' } });
+      await waitForLive(stack.inventory.metrics.registry, 'productAvailabilityChanged', 1);
+      const restocked = await stack.query('mutation($id: ID!) { restock(productId: $id, quantity: 1) { id available } }', { id: product.id }, { token: admin });
+      expect(restocked.errors).toBeUndefined();
+      const event = await watch.next();
+      expect(event.data).toEqual({ productAvailabilityChanged: { id: product.id, available: restocked.data.restock.available, __typename: 'Product' } });
     } finally {
       await connection.dispose();
     }
