@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import { ConfigError } from '../platform/config.js';
 import { codedError, ErrorCode, refusingRequest } from '../platform/errors.js';
 import type { RequestInfo } from '../platform/http.js';
@@ -28,8 +29,15 @@ export interface PersistedDocuments {
   plugin: ApolloServerPlugin<BaseContext>;
   /** In safelist mode, refuses a request whose full document is in no manifest (before parsing). */
   admit(info: RequestInfo): void;
+  /**
+   * The document an operation sent over a subscription transport (WebSocket, SSE) runs:
+   * the manifest's for an id it lists, else the one sent; in safelist mode, an error
+   * for a document in no manifest, as `admit` refuses it over HTTP.
+   */
+  documentFor(operation: { query?: unknown; extensions?: unknown }): { query: unknown } | GraphQLError;
 }
 
+const NOT_IN_LIST = "This gateway runs only its clients' persisted operations: send the operation's id (extensions.persistedQuery.sha256Hash) from your build's manifest.";
 const APOLLO_FORMAT = 'apollo-persisted-query-manifest';
 const VARIABLE = 'PERSISTED_DOCUMENTS_MANIFESTS';
 
@@ -57,6 +65,17 @@ export async function loadPersistedDocuments(settings: PersistedDocumentsSetting
         request.extensions = extensions;
       },
     },
+    documentFor({ query, extensions }) {
+      const id = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+      // A listed id wins over a document sent beside it: Apollo Client's GraphQLWsLink
+      // sends both, and the manifest's text is the one the safelist vouches for.
+      const body = typeof id === 'string' ? byId.get(id) : undefined;
+      if (body !== undefined) return { query: body };
+      // No APQ registration over these transports: an unknown id alone is an operation without a query.
+      if (settings.mode !== 'required' || (typeof query === 'string' && listed.has(sha256(query)))) return { query };
+      onRefused?.();
+      return codedError(ErrorCode.PersistedQueryNotInList, NOT_IN_LIST);
+    },
     admit({ request, body }) {
       if (settings.mode !== 'required') return;
       const query = fullDocument(request.method, request.url, body);
@@ -64,10 +83,7 @@ export async function loadPersistedDocuments(settings: PersistedDocumentsSetting
       onRefused?.();
       const accept = request.headers.accept;
       throw refusingRequest(
-        codedError(
-          ErrorCode.PersistedQueryNotInList,
-          "This gateway runs only its clients' persisted operations: send the operation's id (extensions.persistedQuery.sha256Hash) from your build's manifest.",
-        ),
+        codedError(ErrorCode.PersistedQueryNotInList, NOT_IN_LIST),
         requestErrorStatus(Array.isArray(accept) ? accept.join(', ') : accept),
       );
     },

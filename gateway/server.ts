@@ -116,6 +116,7 @@ export async function createGateway(config: GatewayConfig, options: { supergraph
         parseOptions: queryLimits.parseOptions,
         validationRules: queryLimits.validationRules,
         apollo,
+        documents: persistedDocuments,
         services: () => dataSources,
         format: formatError,
         log,

@@ -51,6 +51,8 @@ export interface SubgraphSettings {
   seedDemoData: boolean;
   /** NATS_URL: live events (subscriptions) fan out through NATS to every instance; unset, in process. */
   natsUrl?: string;
+  /** NATS_STREAM: also names this deployment's live subjects, `<stream>.live.<topic>`. */
+  natsStream: string;
 }
 
 export function readSubgraphSettings(env: Record<string, string | undefined>, name: string, defaultPort: number, roles: IdentityRoles = {}): SubgraphSettings {
@@ -72,6 +74,7 @@ export function readSubgraphSettings(env: Record<string, string | undefined>, na
     // Demo data belongs to the embedded default; a PostgreSQL deployment asks for it.
     seedDemoData: envBool(env, 'SEED_DEMO_DATA', !databaseUrl),
     natsUrl: readEventStreamSettings(env).natsUrl,
+    natsStream: readEventStreamSettings(env).stream,
   };
 }
 
@@ -113,7 +116,7 @@ export async function bootSubgraph<TPrisma extends PrismaLike, TContext extends 
 ): Promise<SubgraphService<TPrisma, TContext>> {
   const log = options.log ?? createLogger(definition.name, settings.platform.logLevel);
   const metrics = options.metrics ?? createMetrics(definition.name);
-  const pubsub = options.pubsub ?? openPubSub(settings.natsUrl, definition.name, log);
+  const pubsub = options.pubsub ?? openPubSub({ url: settings.natsUrl, stream: settings.natsStream }, definition.name, log);
   const database = options.database ?? (await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir, applicationName: definition.name }));
   try {
     const applied = await migrate(database, settings.migrationsDir, {

@@ -1,7 +1,7 @@
 // Live events inside a subgraph: a change is published once, where it was committed, and
 // every instance of the subgraph hears it, so a subscriber hears it whichever instance
 // holds its subscription. On the embedded default (one process) that is an in-process
-// fan-out; with NATS_URL it goes through NATS core subjects `live.<topic>`.
+// fan-out; with NATS_URL it goes through NATS core subjects `<NATS_STREAM>.live.<topic>`.
 //
 // Core NATS rather than JetStream: a live event matters to whoever listens now. NATS
 // delivers each message once to each subscribing connection, in the order one connection
@@ -67,7 +67,13 @@ export function localPubSub(): PubSub {
   };
 }
 
-export function natsPubSub(url: string, name: string, log: Logger): PubSub {
+/**
+ * `stream` is the deployment's NATS_STREAM: its live subjects are `<stream>.live.<topic>`,
+ * so two deployments (or two test runs) sharing one NATS server never hear each other's
+ * changes; the stream itself holds only `<stream>.order.*` and `<stream>.dead.*`, so
+ * live events are never stored.
+ */
+export function natsPubSub(url: string, stream: string, name: string, log: Logger): PubSub {
   const listeners = new LocalListeners();
   const subjects = new Map<string, Subscription>();
   // Connects on first use; the client reconnects by itself after that, and buffers what
@@ -78,7 +84,7 @@ export function natsPubSub(url: string, name: string, log: Logger): PubSub {
       connection = undefined;
       throw error;
     }));
-  const subject = (topic: string) => `live.${topic}`;
+  const subject = (topic: string) => `${stream}.live.${topic}`;
 
   let heard: Promise<void> = Promise.resolve();
 
@@ -132,7 +138,7 @@ export function natsPubSub(url: string, name: string, log: Logger): PubSub {
   };
 }
 
-/** The process's bus: NATS when `natsUrl` is set, in process otherwise. */
-export function openPubSub(natsUrl: string | undefined, name: string, log: Logger): PubSub {
-  return natsUrl ? natsPubSub(natsUrl, name, log) : localPubSub();
+/** The process's bus: NATS when `nats.url` is set, in process otherwise. */
+export function openPubSub(nats: { url?: string; stream: string }, name: string, log: Logger): PubSub {
+  return nats.url ? natsPubSub(nats.url, nats.stream, name, log) : localPubSub();
 }

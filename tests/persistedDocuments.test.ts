@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readGatewayConfig } from '../gateway/config.js';
 import { loadPersistedDocuments } from '../gateway/persistedDocuments.js';
+import { DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD } from '../subgraphs/users/config.js';
+import { sseSubscribe, waitForLive, wsConnection } from './support/live.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -15,12 +17,14 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 // As Apollo's manifest generator writes them: the id is the SHA-256 of the body.
 const CATALOGUE = 'query Catalogue($first: Int) { products(first: $first) { nodes { id name available __typename } __typename } }';
 const ME = 'query Me { me { id name __typename } }';
+const STOCK = 'subscription Stock($ids: [ID!]!) { productAvailabilityChanged(ids: $ids) { id available __typename } }';
 const apolloManifest = {
   format: 'apollo-persisted-query-manifest',
   version: 1,
   operations: [
     { id: sha256(CATALOGUE), name: 'Catalogue', type: 'query', body: CATALOGUE },
     { id: sha256(ME), name: 'Me', type: 'query', body: ME },
+    { id: sha256(STOCK), name: 'Stock', type: 'subscription', body: STOCK },
   ],
 };
 // GraphQL Code Generator's client preset writes { id: body }, its ids of its own choosing.
@@ -141,6 +145,47 @@ describe('safelist mode (PERSISTED_DOCUMENTS=required)', () => {
     const metrics = await fetch(required.replace(/\/graphql$/, '/metrics')).then((response) => response.text());
     const line = metrics.split('\n').find((each) => each.startsWith('graphql_errors_total') && each.includes('PERSISTED_QUERY_NOT_IN_LIST'));
     expect(Number(line?.split(' ').at(-1))).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('safelist mode over WebSocket and SSE', () => {
+  const refusal = { error: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'PERSISTED_QUERY_NOT_IN_LIST' }) })] };
+
+  it("runs a manifest's subscription by its id, as Apollo Client's GraphQLWsLink sends it (id and document)", async () => {
+    const admin = await stack.logIn(DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD);
+    const product = (await stack.query('{ products(first: 1) { nodes { id available } } }')).data.products.nodes[0];
+    const connection = wsConnection(required);
+    try {
+      const watch = connection.subscribe(STOCK, { ids: [product.id] }, byId(sha256(STOCK)).extensions);
+      await waitForLive(stack.inventory.metrics.registry, 'productAvailabilityChanged', 1);
+      const restocked = await stack.query('mutation($id: ID!) { restock(productId: $id, quantity: 1) { id available } }', { id: product.id }, { token: admin });
+      expect(restocked.errors).toBeUndefined();
+      const event = await watch.next();
+      expect(event.data).toEqual({ productAvailabilityChanged: { id: product.id, available: restocked.data.restock.available, __typename: 'Product' } });
+    } finally {
+      await connection.dispose();
+    }
+  });
+
+  it('refuses a free-form subscription or query over WebSocket, and a subscription over SSE: PERSISTED_QUERY_NOT_IN_LIST', async () => {
+    const connection = wsConnection(required);
+    try {
+      const subscription = connection.subscribe('subscription { productAvailabilityChanged(ids: ["x"]) { id } }');
+      await expect(subscription.ended).resolves.toMatchObject(refusal);
+      // A query over the socket must not get round the safelist the HTTP path keeps.
+      const query = connection.subscribe('{ __schema { types { name } } }');
+      await expect(query.ended).resolves.toMatchObject(refusal);
+      expect(query.pending()).toEqual([]);
+    } finally {
+      await connection.dispose();
+    }
+    const overSse = sseSubscribe(required, 'subscription { productAvailabilityChanged(ids: ["x"]) { id } }');
+    try {
+      const event = await overSse.next();
+      expect(event.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
+    } finally {
+      overSse.dispose();
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { fromRoot } from '../platform/paths.js';
 import { DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD } from '../subgraphs/users/config.js';
+import { waitForLiveAt } from './support/live.js';
 import { serviceProcesses, type ServiceProcesses } from './support/processes.js';
 import { waitFor } from './support/wait.js';
 
@@ -338,6 +339,38 @@ suite('the storefront in a browser', () => {
     await stockRow.getByRole('cell', { name: '10', exact: true }).first().waitFor();
     await context.close();
     await customer.context.close();
+  }, 120_000);
+
+  it("shows the customer's open page an order's new status and a new notification, without a reload", async () => {
+    const product = await newProduct(5);
+    // No page of an earlier test still subscribed, so the counts below are this page's.
+    await waitForLiveAt(processes.metricsUrl('orders'), 'orderUpdated', 0);
+    await waitForLiveAt(processes.metricsUrl('notifications'), 'notificationAdded', 0);
+    const { context, page } = await shopper();
+    const { token } = await signUp(page, 'Grace');
+    // Signed in, every page's header listens for notifications; the orders' confirmations come after.
+    await waitForLiveAt(processes.metricsUrl('notifications'), 'notificationAdded', 1);
+    const place = async () => (await persisted('PlaceOrder', { input: { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: randomUUID() } }, token)).data.placeOrder.id as string;
+    const [toComplete, toCancel] = [await place(), await place()];
+
+    await page.getByRole('link', { name: 'My orders' }).click();
+    const card = (id: string) => page.getByRole('listitem', { name: `Order #${id.slice(-8).toUpperCase()}` });
+    await card(toComplete!).getByText('PENDING').waitFor();
+    await card(toCancel!).getByText('PENDING').waitFor();
+    await page.getByRole('link', { name: 'Inbox, 2 unread' }).waitFor();
+    // The orders page's subscription has reached orders, which publishes the changes.
+    await waitForLiveAt(processes.metricsUrl('orders'), 'orderUpdated', 1);
+    await page.evaluate(() => ((globalThis as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true));
+
+    expect((await persisted('CompleteOrder', { id: toComplete }, adminToken)).errors).toBeUndefined();
+    expect((await persisted('CancelOrder', { id: toCancel }, adminToken)).errors).toBeUndefined();
+    await card(toComplete!).getByText('COMPLETED').waitFor();
+    await card(toCancel!).getByText('CANCELLED').waitFor();
+    // Each change is also a notification: the badge counts them as they arrive.
+    await page.getByRole('link', { name: 'Inbox, 4 unread' }).waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+    await screenshot(page, 'orders-live');
+    await context.close();
   }, 120_000);
 
   it('sent the gateway persisted ids, never a document', () => {

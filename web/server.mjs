@@ -50,7 +50,8 @@ export function createStorefrontServer({ gatewayUrl, gatewayOrigin }) {
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data:",
       "font-src 'self' data:",
-      `connect-src 'self' ${gatewayOrigin}`,
+      // The gateway's WebSocket (subscriptions) too: named, not left to how a browser maps http: to ws:.
+      `connect-src 'self' ${gatewayOrigin} ${gatewayOrigin.replace(/^http/, 'ws')}`,
       "worker-src 'self' blob:",
       "frame-ancestors 'none'",
       "base-uri 'self'",

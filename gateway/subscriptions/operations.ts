@@ -42,6 +42,13 @@ export interface OperationPayload {
   query?: unknown;
   variables?: unknown;
   operationName?: unknown;
+  /** `persistedQuery.sha256Hash`: an id from a persisted documents manifest. */
+  extensions?: unknown;
+}
+
+/** The HTTP path's persisted documents (gateway/persistedDocuments.ts), as these transports use them. */
+export interface DocumentResolver {
+  documentFor(operation: { query?: unknown; extensions?: unknown }): { query: unknown } | GraphQLError;
 }
 
 export interface LiveOperations {
@@ -67,6 +74,7 @@ export function createLiveOperations(options: {
   planner: SubscriptionPlanner;
   executor: SubscriptionExecutor;
   apollo: ApolloServer<GatewayContext>;
+  documents: DocumentResolver;
 }): LiveOperations {
   const { settings, planner } = options;
   const rules = [...specifiedRules, ...options.validationRules];
@@ -95,13 +103,17 @@ export function createLiveOperations(options: {
         if (error instanceof GraphQLError) return [error];
         throw error;
       }
-      if (typeof payload.query !== 'string') return [badRequest('The operation has no query.')];
+      // By id, and in safelist mode only the manifests' documents: as over HTTP.
+      const resolved = options.documents.documentFor(payload);
+      if (resolved instanceof GraphQLError) return [resolved];
+      const { query } = resolved;
+      if (typeof query !== 'string') return [badRequest('The operation has no query.')];
       const variables = (payload.variables ?? {}) as Record<string, unknown>;
       if (typeof variables !== 'object' || Array.isArray(variables)) return [badRequest('variables must be an object.')];
       const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
       let document: DocumentNode;
       try {
-        document = parse(payload.query, options.parseOptions);
+        document = parse(query, options.parseOptions);
       } catch (error) {
         return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
       }
@@ -120,8 +132,8 @@ export function createLiveOperations(options: {
         whenAnswered: (callback) => void onAnswered.push(callback),
         subscription: operation.operation === 'subscription',
       };
-      const prepared: Prepared = { session, context, source: payload.query, answered: () => onAnswered.splice(0).forEach((callback) => callback()) };
-      if (operation.operation === 'subscription') prepared.plan = planner.plan(document, operationName, payload.query);
+      const prepared: Prepared = { session, context, source: query, answered: () => onAnswered.splice(0).forEach((callback) => callback()) };
+      if (operation.operation === 'subscription') prepared.plan = planner.plan(document, operationName, query);
       return { schema: planner.apiSchema, document, operationName, variableValues: variables, contextValue: prepared };
     },
 

@@ -29,7 +29,9 @@ export function sseTransport(options: { operations: LiveOperations; format: Form
         return [body, { status: 401, statusText: 'Unauthorized', headers: { 'content-type': 'application/json; charset=utf-8' } }];
       }
       const prepared = await operations.prepare(session, params, response);
-      if (Array.isArray(prepared)) return { errors: prepared.map((error) => sendable(options.format(error.toJSON(), error) as never)) } as never;
+      // `data: null` makes it a result to graphql-sse (which tells one by its `data` key);
+      // without it the refusal became a bare 400 that hid its code from the client.
+      if (Array.isArray(prepared)) return { data: null, errors: prepared.map((error) => sendable(options.format(error.toJSON(), error) as never)) } as never;
       return prepared as never;
     },
     subscribe: (args) => {

@@ -10,7 +10,7 @@ import type { TrustedProxies } from '../clientAddress.js';
 import type { GatewayContext } from '../context.js';
 import type { RequestLimits } from '../requestLimits.js';
 import { createSubscriptionExecutor } from './execute.js';
-import { createLiveOperations } from './operations.js';
+import { createLiveOperations, type DocumentResolver } from './operations.js';
 import { createSubscriptionPlanner } from './planner.js';
 import type { SubscriptionSettings } from './settings.js';
 import { sseTransport } from './sse.js';
@@ -33,6 +33,8 @@ export function createGatewaySubscriptions(options: {
   parseOptions: { maxTokens: number };
   validationRules: readonly ValidationRule[];
   apollo: ApolloServer<GatewayContext>;
+  /** Persisted documents: ids resolved, and in safelist mode nothing else run. */
+  documents: DocumentResolver;
   /** The gateway's data sources (the ones queries use), by subgraph name. */
   services: () => ServiceMap & Record<string, { url: string }>;
   format: Format;

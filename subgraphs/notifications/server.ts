@@ -40,7 +40,7 @@ export function createNotificationsService(config: NotificationsConfig, options:
           table: 'sms_deliveries',
         })
       : undefined;
-  const pubsub = openPubSub(config.natsUrl, 'notifications', log);
+  const pubsub = openPubSub({ url: config.natsUrl, stream: config.natsStream }, 'notifications', log);
   const live = createLiveNotifications(pubsub, metrics);
   const intake = createEventIntake({
     channel: channel.name,

@@ -51,7 +51,8 @@ function collector<T>() {
 
 export interface WsConnection {
   client: WsClient;
-  subscribe<T = any>(query: string, variables?: Record<string, unknown>): Subscription<T>;
+  /** `extensions` as a client sends them (e.g. `persistedQuery`). */
+  subscribe<T = any>(query: string | undefined, variables?: Record<string, unknown>, extensions?: Record<string, unknown>): Subscription<T>;
   /** Resolves with the close code and reason when the server closes the socket. */
   closed: Promise<{ code: number; reason: string }>;
   dispose(): Promise<void>;
@@ -74,9 +75,9 @@ export function wsConnection(httpUrl: string, options: { token?: string; params?
   return {
     client,
     closed,
-    subscribe<T>(query: string, variables?: Record<string, unknown>) {
+    subscribe<T>(query: string | undefined, variables?: Record<string, unknown>, extensions?: Record<string, unknown>) {
       const collected = collector<T>();
-      const unsubscribe = client.subscribe<T>({ query, variables }, collected.sink as never);
+      const unsubscribe = client.subscribe<T>({ query: query as string, variables, extensions }, collected.sink as never);
       return { next: collected.next, ended: collected.ended, pending: collected.pending, unsubscribe };
     },
     dispose: () => client.dispose() as Promise<void>,
@@ -84,14 +85,14 @@ export function wsConnection(httpUrl: string, options: { token?: string; params?
 }
 
 /** A graphql-sse subscription (distinct connections mode); the token goes in the Authorization header. */
-export function sseSubscribe<T = any>(httpUrl: string, query: string, variables?: Record<string, unknown>, token?: string): Subscription<T> & { dispose(): void } {
+export function sseSubscribe<T = any>(httpUrl: string, query: string | undefined, variables?: Record<string, unknown>, token?: string, extensions?: Record<string, unknown>): Subscription<T> & { dispose(): void } {
   const client = createSseClient({
     url: httpUrl,
     headers: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: 0,
   });
   const collected = collector<T>();
-  const unsubscribe = client.subscribe<T>({ query, variables }, collected.sink as never);
+  const unsubscribe = client.subscribe<T>({ query: query as string, variables, extensions }, collected.sink as never);
   return { next: collected.next, ended: collected.ended, pending: collected.pending, unsubscribe, dispose: () => client.dispose() };
 }
 

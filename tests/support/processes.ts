@@ -21,6 +21,8 @@ const ENTRIES = {
   storefront: 'web/server.mjs',
 } as const;
 export type ServiceName = keyof typeof ENTRIES;
+/** A service, or a further instance of one (`orders#2`, started with startInstance). */
+export type ProcessKey = ServiceName | `${ServiceName}#${string}`;
 const NAMES = Object.keys(ENTRIES) as ServiceName[];
 const execFileAsync = promisify(execFile);
 
@@ -41,15 +43,21 @@ export interface ServiceProcesses {
   metricsUrl(name: ServiceName): string;
   /** Starts a service and waits until its /ready answers 200; `env` adds to the group's. */
   start(name: ServiceName, env?: Record<string, string>): Promise<ChildProcess>;
+  /**
+   * Starts another instance of a service (`name#instance`) on ports of its own, as a
+   * PostgreSQL deployment scales out; its database and everything else are the group's
+   * unless `env` says otherwise.
+   */
+  startInstance(name: ServiceName, instance: string, env?: Record<string, string>): Promise<{ url: string; metricsUrl: string }>;
   /** Everything a service has printed (its JSON log lines) since the group began. */
-  output(name: ServiceName): string;
+  output(name: ProcessKey): string;
   /**
    * Waits until a running service has printed `text`; rejects, with what it printed, if
    * it exits first or `timeoutMs` passes.
    */
-  waitForOutput(name: ServiceName, text: string, timeoutMs?: number): Promise<void>;
+  waitForOutput(name: ProcessKey, text: string, timeoutMs?: number): Promise<void>;
   /** Sends `signal` and resolves with the exit code once the process has exited. */
-  signal(name: ServiceName, signal: NodeJS.Signals): Promise<number | null>;
+  signal(name: ProcessKey, signal: NodeJS.Signals): Promise<number | null>;
   /** SIGKILLs whatever still runs and removes the data. */
   dispose(): Promise<void>;
 }
@@ -90,10 +98,10 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     ...NO_RATE_LIMITS,
     ...env,
   };
-  const running = new Map<ServiceName, ChildProcess>();
-  const printed = new Map<ServiceName, string[]>(NAMES.map((name) => [name, []]));
+  const running = new Map<ProcessKey, ChildProcess>();
+  const printed = new Map<ProcessKey, string[]>(NAMES.map((name) => [name, []]));
 
-  const signal = (name: ServiceName, which: NodeJS.Signals) => {
+  const signal = (name: ProcessKey, which: NodeJS.Signals) => {
     const child = running.get(name);
     if (!child) return Promise.resolve(null);
     running.delete(name);
@@ -105,24 +113,34 @@ export async function serviceProcesses(env: Record<string, string> = {}): Promis
     });
   };
 
+  async function launch(name: ServiceName, key: ProcessKey, port: number, extra: Record<string, string>): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--max-semi-space-size=16', fromRoot(ENTRIES[name])], { env: { ...shared, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const said = printed.get(key) ?? [];
+    printed.set(key, said);
+    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => said.push(chunk.toString('utf8')));
+    running.set(key, child);
+    // Bounded by readiness: a process that exits fails at once with what it printed; the
+    // bound is only for one that hangs, and leaves a loaded machine room.
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${key} exited with ${child.exitCode} before it was ready:\n${said.join('').slice(-4000)}`);
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false);
+      if (ready) return child;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${key} did not become ready in 180 s:\n${said.join('').slice(-4000)}`);
+  }
+
   return {
     ports,
     url,
     metricsUrl: (name) => `http://127.0.0.1:${metricsPorts[name]}/metrics`,
-    async start(name, extra = {}) {
-      const child = spawn(process.execPath, ['--max-semi-space-size=16', fromRoot(ENTRIES[name])], { env: { ...shared, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-      for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => printed.get(name)!.push(chunk.toString('utf8')));
-      running.set(name, child);
-      // Bounded by readiness: a process that exits fails at once with what it printed; the
-      // bound is only for one that hangs, and leaves a loaded machine room.
-      const deadline = Date.now() + 180_000;
-      while (Date.now() < deadline) {
-        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready:\n${printed.get(name)!.join('').slice(-4000)}`);
-        const ready = await fetch(`http://127.0.0.1:${ports[name]}/ready`).then((r) => r.ok, () => false);
-        if (ready) return child;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      throw new Error(`${name} did not become ready in 180 s:\n${printed.get(name)!.join('').slice(-4000)}`);
+    start: async (name, extra = {}) => launch(name, name, ports[name], extra),
+    async startInstance(name, instance, extra = {}) {
+      const [port, metricsPort] = [await freePort(), await freePort()];
+      const prefix = name.toUpperCase();
+      await launch(name, `${name}#${instance}`, port, { [`${prefix}_PORT`]: String(port), [`${prefix}_METRICS_PORT`]: String(metricsPort), ...extra });
+      return { url: `http://127.0.0.1:${port}/graphql`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
     },
     output: (name) => printed.get(name)!.join(''),
     async waitForOutput(name, text, timeoutMs = 60_000) {

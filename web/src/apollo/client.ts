@@ -1,12 +1,15 @@
 // The Apollo Client the storefront uses: a normalized cache, the signed-in user's token on
 // every request, operations sent by their persisted id, and a session that ends when the
-// gateway refuses its token.
+// gateway refuses its token. Subscriptions go over the gateway's WebSocket (liveLink.ts),
+// everything else over HTTP.
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, type FieldPolicy } from '@apollo/client';
 import { SetContextLink } from '@apollo/client/link/context';
 import { ErrorLink } from '@apollo/client/link/error';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { getMainDefinition } from '@apollo/client/utilities';
 import { problemsOf } from '../errors/problems';
 import type { SessionStore } from '../session/sessionStore';
+import { createLiveLink } from './liveLink';
 import { operationId } from './operationIds';
 
 export function createApolloClient({ uri, sessions }: { uri: string; sessions: SessionStore }): ApolloClient {
@@ -22,9 +25,17 @@ export function createApolloClient({ uri, sessions }: { uri: string; sessions: S
   });
   const persisted = new PersistedQueryLink({ generateHash: operationId });
   const http = new HttpLink({ uri });
+  // Events sent while the socket was down are not replayed: read the page's data again.
+  const live = createLiveLink({ uri, sessions, onReconnected: () => void client.refetchQueries({ include: 'active' }) });
+  const isSubscription = ({ query }: ApolloLink.Operation) => {
+    const definition = getMainDefinition(query);
+    return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
+  };
 
-  return new ApolloClient({
-    link: ApolloLink.from([endRefusedSession, withToken, persisted, http]),
+  // The id goes on both paths: in safelist mode the gateway runs only persisted documents,
+  // over its WebSocket as over HTTP.
+  const client: ApolloClient = new ApolloClient({
+    link: ApolloLink.from([endRefusedSession, persisted, ApolloLink.split(isSubscription, live, ApolloLink.from([withToken, http]))]),
     cache: new InMemoryCache({
       typePolicies: {
         // Connections have no id: merge a page's fields rather than replace the object, so
@@ -43,6 +54,7 @@ export function createApolloClient({ uri, sessions }: { uri: string; sessions: S
       },
     }),
   });
+  return client;
 }
 
 /**

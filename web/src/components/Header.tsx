@@ -1,5 +1,5 @@
-// The shop's header: where to go, the cart, the unread notifications, who is signed in.
-import { useQuery } from '@apollo/client/react';
+// The shop's header: where to go, the cart, the unread notifications (live), who is signed in.
+import { useQuery, useSubscription } from '@apollo/client/react';
 import { NavLink, useNavigate } from 'react-router';
 import { useCart } from '../cart/CartContext';
 import { cartCount } from '../cart/cart';
@@ -7,8 +7,11 @@ import { graphql } from '../gql';
 import { useSession } from '../session/SessionContext';
 import { useSignIn } from '../session/useSignIn';
 
-/** The unread count is a small query of its own, refreshed now and then. */
-export const UNREAD_POLL_MS = 10_000;
+/**
+ * The unread count is a small query of its own, read again at each new notification
+ * (notificationAdded) and, as a fallback for a socket that cannot connect, now and then.
+ */
+export const UNREAD_POLL_MS = 60_000;
 
 const UnreadCountQuery = graphql(`
   query UnreadCount {
@@ -21,12 +24,22 @@ const UnreadCountQuery = graphql(`
   }
 `);
 
+const NotificationAddedSubscription = graphql(`
+  subscription NotificationAdded {
+    notificationAdded {
+      id
+      subject
+    }
+  }
+`);
+
 export function Header() {
   const { session } = useSession();
   const { cart } = useCart();
   const { signOut } = useSignIn();
   const navigate = useNavigate();
   const unread = useQuery(UnreadCountQuery, { skip: !session, pollInterval: UNREAD_POLL_MS, errorPolicy: 'all' });
+  useSubscription(NotificationAddedSubscription, { skip: !session, onData: () => void unread.refetch() });
   const unreadCount = unread.data?.me?.notifications?.totalCount ?? 0;
   const items = cartCount(cart);
   return (

@@ -1,6 +1,7 @@
-// My orders, newest first. With a part of the shop down, the orders still show, with a
-// notice for what is missing (product names when the stock service is down).
-import { useQuery } from '@apollo/client/react';
+// My orders, newest first, each status kept live (orderUpdated). With a part of the shop
+// down, the orders still show, with a notice for what is missing (product names when the
+// stock service is down).
+import { useQuery, useSubscription } from '@apollo/client/react';
 import { Link } from 'react-router';
 import { OrderCard } from '../components/OrderCard';
 import { ErrorNotice } from '../errors/ErrorNotice';
@@ -27,6 +28,18 @@ const MyOrdersQuery = graphql(`
   }
 `);
 
+// Each event lands in the normalized cache under its Order's id, so the card on the page
+// shows the new status without a reload.
+const MyOrderUpdatesSubscription = graphql(`
+  subscription MyOrderUpdates {
+    orderUpdated {
+      id
+      status
+      updatedAt
+    }
+  }
+`);
+
 export function OrdersPage() {
   return (
     <RequireSession>
@@ -40,6 +53,13 @@ function MyOrders() {
     variables: { first: 10 },
     errorPolicy: 'all',
     fetchPolicy: 'cache-and-network',
+  });
+  useSubscription(MyOrderUpdatesSubscription, {
+    // An order placed elsewhere (another tab) is not in the list yet: read the first page again.
+    onData: ({ data: event }) => {
+      const id = event.data?.orderUpdated.id;
+      if (id && !data?.me?.orders.nodes.some((order) => order.id === id)) void refetch();
+    },
   });
   const orders = data?.me?.orders;
   const missing = unavailableParts(error);
