@@ -200,12 +200,14 @@ export function createSender(options: { channel: Channel; lookup?: RecipientLook
   }
 
   const worker = databaseWorker<PrismaClient>({ name: `${channel.name} sender`, intervalMs: settings.intervalMs, pass, close: () => channel.close() });
-  const [gauge, help] = table === 'notifications' ? ['notifications_pending', 'Notifications waiting to be sent (or being sent)'] : ['sms_pending', 'SMS copies of notifications waiting to be sent (or being sent)'];
-  scrapeTimeGauge(options.metrics, gauge, help, () => {
+  const pending = () => {
     const db = worker.database();
     if (!db) return undefined;
     return db.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS count FROM ${deliveries} WHERE delivery_status IN ('PENDING', 'SENDING')`.then((rows) => rows[0]!.count);
-  });
+  };
+  // Each name written out, so that a search (and tests/observability.test.ts) finds it.
+  if (table === 'notifications') scrapeTimeGauge(options.metrics, 'notifications_pending', 'Notifications waiting to be sent (or being sent)', pending);
+  else scrapeTimeGauge(options.metrics, 'sms_pending', 'SMS copies of notifications waiting to be sent (or being sent)', pending);
   return Object.assign(worker, { follow });
 }
 
