@@ -80,9 +80,10 @@ beforeAll(async () => {
   if (natsUrl) Object.assign(env, { NATS_URL: natsUrl, NATS_STREAM: stream });
   services = await serviceProcesses(env);
   const json = { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+  // One after another: started at once on a busy machine, each can miss its readiness bound.
   for (const name of SUBGRAPHS) await services.start(name, name === 'users' ? json : {});
   await services.start('gateway', json);
-}, 600_000);
+}, 1_200_000);
 
 afterAll(async () => {
   await services?.dispose();
