@@ -14,8 +14,11 @@ export const node24 = path.join(root, 'node_modules', '.bin', 'node');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const mtime = (file) => (existsSync(file) ? statSync(file).mtimeMs : 0);
 
+// Every step runs with the project's Node first on the PATH, once the install has brought it.
+const stepEnv = { ...process.env, PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH}` };
+
 function run(command, args, cwd = root) {
-  execFileSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH}` } });
+  execFileSync(command, args, { cwd, stdio: 'inherit', env: stepEnv });
 }
 
 // The first install runs on whatever Node the machine has (20 here), so npm warns in a
@@ -33,7 +36,7 @@ function install(cwd) {
     stdio: ['inherit', 'inherit', 'pipe'],
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH}` },
+    env: stepEnv,
   });
   const shown = (result.stderr ?? '').split('\n').filter((line) => !line.startsWith('npm warn EBADENGINE'));
   process.stderr.write(shown.join('\n'));

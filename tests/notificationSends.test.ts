@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { failFirstSentWrite } from './support/failingSentWrite.js';
 import { SMTPServer } from 'smtp-server';
 import { createMetrics } from '../platform/metrics.js';
 import { emailChannel } from '../subgraphs/notifications/channels.js';
@@ -94,27 +95,15 @@ const allSent = (ids: string[]) =>
 
 describe('sending once', () => {
   it('a database error after a successful send is retried as a write: one email, and the notification ends SENT', async () => {
-    // The first write of SENT fails (a sequence keeps the count outside the failing transaction).
-    await notifications.database.withSession((session) =>
-      session.exec(`
-        DROP SEQUENCE IF EXISTS sent_writes; CREATE SEQUENCE sent_writes;
-        CREATE OR REPLACE FUNCTION fail_first_sent() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF nextval('sent_writes') = 1 THEN RAISE EXCEPTION 'could not write the record (test fault)'; END IF;
-          RETURN NEW;
-        END $$;
-        CREATE TRIGGER fail_first_sent BEFORE UPDATE ON notifications FOR EACH ROW
-          WHEN (NEW.delivery_status = 'SENT' AND OLD.delivery_status <> 'SENT') EXECUTE FUNCTION fail_first_sent();`),
-    );
+    const fault = await failFirstSentWrite(notifications.database, 'notifications');
     try {
       const [id] = await stored(1); // the service's own sender picks it up (it sweeps every 50 ms)
       await allSent([id!]);
-      const writes = await notifications.database.withSession((session) => session.query<{ last_value: string }>('SELECT last_value FROM sent_writes'));
-      expect(Number(writes[0]!.last_value)).toBeGreaterThanOrEqual(2); // the fault did happen
+      expect(await fault.writes()).toBeGreaterThanOrEqual(2); // the fault did happen
       expect(times(id!)).toBe(1);
       expect(await notifications.prisma.notification.findUniqueOrThrow({ where: { id: id! } })).toMatchObject({ deliveryStatus: 'SENT', deliveryAttempts: 1, lastError: null, sentAt: expect.any(Date) });
     } finally {
-      await notifications.database.withSession((session) => session.exec('DROP TRIGGER IF EXISTS fail_first_sent ON notifications; DROP SEQUENCE IF EXISTS sent_writes;'));
+      await fault.remove();
     }
   }, 180_000);
 

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { failFirstSentWrite } from './support/failingSentWrite.js';
 import { smsChannel } from '../subgraphs/notifications/smsChannel.js';
 import { deleteStream } from './support/nats.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -175,26 +176,14 @@ describe.each(transports)('the SMS channel, with order events over $name', ({ en
     it('a database error after the provider accepted is retried as a write: one text, and the delivery ends SENT', async () => {
       const grace = await newCustomer();
       await stack.query(UPDATE_ME, { input: { phone: '+14155550125', notificationPreferences: { sms: true } } }, { token: grace.token });
-      // The first write of SENT fails (a sequence keeps the count outside the failing transaction).
-      await stack.notifications.database.withSession((session) =>
-        session.exec(`
-          DROP SEQUENCE IF EXISTS sms_sent_writes; CREATE SEQUENCE sms_sent_writes;
-          CREATE OR REPLACE FUNCTION fail_first_sms_sent() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN
-            IF nextval('sms_sent_writes') = 1 THEN RAISE EXCEPTION 'could not write the record (test fault)'; END IF;
-            RETURN NEW;
-          END $$;
-          CREATE TRIGGER fail_first_sms_sent BEFORE UPDATE ON sms_deliveries FOR EACH ROW
-            WHEN (NEW.delivery_status = 'SENT' AND OLD.delivery_status <> 'SENT') EXECUTE FUNCTION fail_first_sms_sent();`),
-      );
+      const fault = await failFirstSentWrite(stack.notifications.database, 'sms_deliveries');
       try {
         const delivery = await smsSettled(await placeOrder(grace.token));
-        const writes = await stack.notifications.database.withSession((session) => session.query<{ last_value: string }>('SELECT last_value FROM sms_sent_writes'));
-        expect(Number(writes[0]!.last_value)).toBeGreaterThanOrEqual(2); // the fault did happen
+        expect(await fault.writes()).toBeGreaterThanOrEqual(2); // the fault did happen
         expect(delivery).toMatchObject({ deliveryStatus: 'SENT', deliveryAttempts: 1, lastError: null });
         expect(provider.tried(delivery.id)).toHaveLength(1);
       } finally {
-        await stack.notifications.database.withSession((session) => session.exec('DROP TRIGGER IF EXISTS fail_first_sms_sent ON sms_deliveries; DROP SEQUENCE IF EXISTS sms_sent_writes;'));
+        await fault.remove();
       }
     });
   });
